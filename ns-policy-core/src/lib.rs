@@ -1,0 +1,37 @@
+//! Core of `kubectl ns-policy`: the namespace baseline as data, rendering of the
+//! per-namespace bundle, server-side apply, audit rules, the NetworkPolicy
+//! evaluator and the probe planner/runner.
+//!
+//! Everything here returns data; nothing prints or prompts. Pure modules
+//! (`baseline`, `render`, `names`, `selector`, `netpol`, `pss`, `manifests`,
+//! `audit` rules) never touch the network; the few functions that talk to the
+//! API server take a [`kube::Client`] from the caller.
+
+pub mod apply;
+pub mod baseline;
+pub mod cluster;
+pub mod error;
+pub mod manifests;
+pub mod names;
+pub mod netpol;
+pub mod pss;
+pub mod render;
+pub mod selector;
+pub mod yaml;
+
+pub use error::{Error, Result};
+
+/// Field manager used for server-side apply unless the user overrides it.
+pub const FIELD_MANAGER: &str = "kubectl-ns-policy";
+/// Label every object we create carries.
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+/// Value of [`MANAGED_BY_LABEL`].
+pub const MANAGED_BY_VALUE: &str = "kubectl-ns-policy";
+/// Label recording a namespace's profile.
+pub const PROFILE_LABEL: &str = "ns-policy.io/profile";
+/// Annotation: when a preview namespace was created (RFC 3339, UTC).
+pub const CREATED_AT_ANNOTATION: &str = "ns-policy.io/created-at";
+/// Annotation: when a preview namespace expires (RFC 3339, UTC).
+pub const EXPIRES_AT_ANNOTATION: &str = "ns-policy.io/expires-at";
+/// Label the API server sets on every namespace.
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";

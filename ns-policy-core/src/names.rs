@@ -1,0 +1,141 @@
+//! Validation of namespace names and `key=value` labels as the API server
+//! does it.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+
+/// Checks that `name` is a DNS-1123 label, the rule the API server applies to
+/// namespace names: at most 63 characters of lowercase letters, digits and
+/// '-', starting and ending with a letter or digit.
+pub fn validate_namespace_name(name: &str) -> Result<()> {
+    let reason = if name.is_empty() {
+        Some("must not be empty".to_string())
+    } else if name.len() > 63 {
+        Some(format!("is {} characters long", name.len()))
+    } else if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        Some(format!("contains {c:?}"))
+    } else if name.starts_with('-') || name.ends_with('-') {
+        Some("must start and end with a letter or digit".to_string())
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(Error::InvalidName {
+            name: name.to_string(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks a label key: an optional DNS-1123 subdomain prefix and '/', then a
+/// name of at most 63 characters of alphanumerics, '-', '_' and '.',
+/// starting and ending with an alphanumeric.
+pub fn validate_label_key(key: &str) -> std::result::Result<(), String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(prefix) = prefix {
+        if prefix.is_empty() || prefix.len() > 253 {
+            return Err(format!("label key {key:?}: the prefix must be a DNS subdomain of 1 to 253 characters"));
+        }
+        let ok = prefix.split('.').all(|part| {
+            !part.is_empty()
+                && part.len() <= 63
+                && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        });
+        if !ok {
+            return Err(format!("label key {key:?}: the prefix must be a lowercase DNS subdomain"));
+        }
+    }
+    validate_label_value_chars(name, false)
+        .map_err(|e| format!("label key {key:?}: the name part {e}"))
+}
+
+/// Checks a label value: empty, or at most 63 characters of alphanumerics,
+/// '-', '_' and '.', starting and ending with an alphanumeric.
+pub fn validate_label_value(value: &str) -> std::result::Result<(), String> {
+    validate_label_value_chars(value, true).map_err(|e| format!("label value {value:?} {e}"))
+}
+
+fn validate_label_value_chars(s: &str, allow_empty: bool) -> std::result::Result<(), String> {
+    if s.is_empty() {
+        return if allow_empty {
+            Ok(())
+        } else {
+            Err("must not be empty".into())
+        };
+    }
+    if s.len() > 63 {
+        return Err(format!("is {} characters long (at most 63)", s.len()));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(format!("contains {c:?} (allowed: letters, digits, '-', '_', '.')"));
+    }
+    let first = s.chars().next().unwrap_or('a');
+    let last = s.chars().last().unwrap_or('a');
+    if !first.is_ascii_alphanumeric() || !last.is_ascii_alphanumeric() {
+        return Err("must start and end with a letter or digit".into());
+    }
+    Ok(())
+}
+
+/// Parses `--label k=v` arguments into a map, validating keys and values.
+pub fn parse_labels<S: AsRef<str>>(args: &[S]) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for arg in args {
+        let arg = arg.as_ref();
+        let (k, v) = arg.split_once('=').ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "invalid label {arg:?}: expected KEY=VALUE, e.g. --label team=payments"
+            ))
+        })?;
+        validate_label_key(k).map_err(|e| Error::InvalidInput(format!("invalid label {arg:?}: {e}")))?;
+        validate_label_value(v).map_err(|e| Error::InvalidInput(format!("invalid label {arg:?}: {e}")))?;
+        out.insert(k.to_string(), v.to_string());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_dns1123_labels() {
+        for ok in ["a", "staging", "pr-123", "team-a-pr-9", "0abc", &"a".repeat(63)] {
+            validate_namespace_name(ok).unwrap();
+        }
+    }
+
+    #[test]
+    fn rejects_names_that_are_not_dns1123_labels() {
+        for bad in ["", "Staging", "pr_1", "-a", "a-", "a.b", "ä", &"a".repeat(64), "a b"] {
+            let err = validate_namespace_name(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("{bad:?}")), "{err}");
+            assert!(err.contains("DNS-1123"), "{err}");
+        }
+    }
+
+    #[test]
+    fn parses_and_validates_labels() {
+        let m = parse_labels(&["team=payments", "cost-center=cc-42", "example.com/tier=gold"]).unwrap();
+        assert_eq!(m["team"], "payments");
+        assert_eq!(m["example.com/tier"], "gold");
+        assert!(parse_labels(&["team"]).unwrap_err().to_string().contains("KEY=VALUE"));
+        assert!(parse_labels(&["team=a b"]).is_err());
+        assert!(parse_labels(&["Bad_Prefix/x=1"]).is_err());
+        assert!(parse_labels(&["=x"]).is_err());
+        assert!(parse_labels(&["env="]).is_ok());
+    }
+}
