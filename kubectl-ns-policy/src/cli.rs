@@ -1,0 +1,292 @@
+//! Command-line interface (clap types only).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str =
+    "Exit codes: 0 ok, 1 policy failure (findings, isolation broken, prediction mismatch), \
+2 usage/config/cluster error, 3 NetworkPolicies present but not enforced (probe), 130 interrupted.";
+
+/// Make Kubernetes namespaces the isolation unit they are expected to be:
+/// create compliant namespaces, audit existing ones, and probe their
+/// network isolation with real connections.
+#[derive(Debug, Parser)]
+#[command(name = "kubectl-ns_policy", bin_name = "kubectl ns-policy", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Global options.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options of every command (kubectl's names).
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// The kubeconfig cluster to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Timeout of a single API request, e.g. 30s, 1m.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<std::time::Duration>,
+    /// Baseline file (default: the built-in one, see `kubectl ns-policy baseline`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only data and errors (no progress, no summaries on stderr).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour on a TTY unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create (or bring up to the baseline) compliant namespaces.
+    Create(CreateArgs),
+    /// Check namespaces, live or in manifests, against the baseline.
+    Audit(AuditArgs),
+    /// Prove network isolation between namespaces with real connections.
+    Probe(ProbeArgs),
+    /// Delete preview namespaces past their ns-policy.io/expires-at.
+    Gc(GcArgs),
+    /// Print the built-in baseline (or the one given with --baseline).
+    Baseline,
+    /// Print a shell completion script.
+    Completion {
+        /// Shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `--dry-run`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum DryRun {
+    /// Apply for real.
+    #[default]
+    None,
+    /// Render only; no cluster needed.
+    Client,
+    /// Server-side dry run: the API server validates and admits, nothing is stored.
+    Server,
+}
+
+/// Output format of `create`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum BundleFormat {
+    /// YAML stream.
+    Yaml,
+    /// A v1 List.
+    Json,
+}
+
+/// `create`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubectl ns-policy create staging --label team=payments --label cost-center=cc-42\n  kubectl ns-policy create pr-123 --ttl 8h --label team=web --label cost-center=cc-1\n  kubectl ns-policy create staging --dry-run=client -o yaml\n  kubectl ns-policy create staging --output-dir gitops/namespaces"
+)]
+pub struct CreateArgs {
+    /// Namespace names (DNS-1123 labels).
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Profile (default: from the baseline's name rules, e.g. preview for pr-<n>).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Label KEY=VALUE (repeatable or comma-separated); env, team and cost-center are required.
+    #[arg(
+        short = 'L',
+        long = "label",
+        value_name = "KEY=VALUE",
+        value_delimiter = ','
+    )]
+    pub labels: Vec<String>,
+    /// Time to live of preview namespaces from now, e.g. 4h, 2d (default: the profile's).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub ttl: Option<std::time::Duration>,
+    /// none: apply; client: render only; server: server-side dry run.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", require_equals = false)]
+    pub dry_run: DryRun,
+    /// Print the bundle (yaml or json) instead of applying it.
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<BundleFormat>,
+    /// Write the manifests to DIR (one file per object, plus kustomization.yaml) instead of applying them.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Field manager for server-side apply.
+    #[arg(long, default_value = ns_policy_core::FIELD_MANAGER)]
+    pub field_manager: String,
+    /// Take ownership of fields other field managers own.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Apply changes to existing namespaces without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// Output of `audit`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum AuditFormat {
+    /// One row per namespace.
+    Table,
+    /// One row per namespace and one per finding.
+    Wide,
+    /// JSON report.
+    Json,
+    /// YAML report.
+    Yaml,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// JUnit XML for CI test reports.
+    Junit,
+}
+
+/// Severities for `--fail-on`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    /// Fail on errors.
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on any finding.
+    Info,
+    /// Never fail on findings.
+    Never,
+}
+
+/// `audit`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubectl ns-policy audit --all\n  kubectl ns-policy audit staging pr-123 -o wide\n  kubectl ns-policy audit -l team=payments -o json\n  kubectl ns-policy audit -f gitops/ --all -o sarif > audit.sarif"
+)]
+pub struct AuditArgs {
+    /// Namespaces to audit.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Audit every namespace (system and excluded ones only with --include-system).
+    #[arg(short = 'A', long)]
+    pub all: bool,
+    /// Label selector of namespaces, e.g. team=payments,env!=prod.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Audit manifests on disk instead of the cluster (file, directory or - for stdin; repeatable).
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
+    pub files: Vec<PathBuf>,
+    /// Also audit kube-system, kube-public, kube-node-lease and the baseline's excluded namespaces.
+    #[arg(long)]
+    pub include_system: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = AuditFormat::Table)]
+    pub output: AuditFormat,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Create what is missing (same code as `create`; never deletes), then audit again.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: apply without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// `probe`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubectl ns-policy probe pr-123 pr-456\n  kubectl ns-policy probe staging prod --port 8080,8443 --expect-isolated\n  kubectl ns-policy probe pr-1 pr-2 -f manifests/ -o json\n  kubectl ns-policy probe --cleanup"
+)]
+pub struct ProbeArgs {
+    /// Namespaces to probe (at least two, or one for same-namespace traffic only).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Ports the probe servers listen on (repeatable or comma-separated; default: the baseline's).
+    #[arg(long = "port", value_delimiter = ',')]
+    pub ports: Vec<u16>,
+    /// Protocol.
+    #[arg(long, value_enum, default_value_t = ProbeProtocol::Tcp)]
+    pub protocol: ProbeProtocol,
+    /// Labels of the probe pods, KEY=VALUE (repeatable or comma-separated).
+    #[arg(long = "pod-label", value_name = "KEY=VALUE", value_delimiter = ',')]
+    pub pod_labels: Vec<String>,
+    /// Image of the probe pods (default: the baseline's).
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Predict from manifests only (no cluster).
+    #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
+    pub files: Vec<PathBuf>,
+    /// Exit 1 if any connection between different namespaces succeeds.
+    #[arg(long)]
+    pub expect_isolated: bool,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ProbeFormat::Table)]
+    pub output: ProbeFormat,
+    /// Bound of the whole run, e.g. 60s, 2m.
+    #[arg(long, value_parser = parse_duration, default_value = "60s")]
+    pub timeout: std::time::Duration,
+    /// Delete leftover probe pods of earlier runs (in the named namespaces, or all) and exit.
+    #[arg(long)]
+    pub cleanup: bool,
+}
+
+/// `--protocol`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ProbeProtocol {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+/// Output of `probe`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ProbeFormat {
+    /// Matrix.
+    Table,
+    /// Matrix plus one row per cell.
+    Wide,
+    /// JSON report.
+    Json,
+    /// YAML report.
+    Yaml,
+}
+
+/// `gc`.
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// List expired namespaces only.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client")]
+    pub dry_run: DryRun,
+    /// Delete without asking.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Only namespaces matching this label selector.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+}
+
+/// Parses durations like 30s, 4h, 1h30m, 2d.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    ns_policy_core::baseline::parse_duration(s)
+}

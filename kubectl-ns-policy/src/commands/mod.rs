@@ -1,0 +1,61 @@
+//! One module per subcommand; each parses its arguments and calls the core.
+
+mod create;
+
+use anyhow::{Context, Result};
+use ns_policy_core::baseline::Baseline;
+use ns_policy_core::cluster::{self, Cluster, Target};
+
+use crate::cli::{Cli, Command, Global};
+use crate::exit;
+
+/// Runs the command and returns the exit code.
+pub async fn run(cli: Cli) -> Result<u8> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Create(args) => create::run(g, args).await,
+        Command::Baseline => {
+            match &g.baseline {
+                Some(path) => {
+                    // Validate first, then print the file as written (comments kept).
+                    load_baseline(g)?;
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    crate::output::print(&text)?;
+                }
+                None => crate::output::print(ns_policy_core::baseline::BUILTIN_YAML)?,
+            }
+            Ok(exit::OK)
+        }
+        Command::Completion { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "kubectl-ns_policy", &mut buf);
+            crate::output::print(&String::from_utf8_lossy(&buf))?;
+            Ok(exit::OK)
+        }
+        Command::Audit(_) | Command::Probe(_) | Command::Gc(_) => {
+            anyhow::bail!("this command is not available yet")
+        }
+    }
+}
+
+/// The baseline of `--baseline`, or the built-in one.
+pub fn load_baseline(g: &Global) -> Result<Baseline> {
+    match &g.baseline {
+        Some(path) => Ok(Baseline::from_file(path)?),
+        None => Ok(Baseline::builtin()),
+    }
+}
+
+/// Connects to the cluster named by the global flags.
+pub async fn connect(g: &Global) -> Result<Cluster> {
+    let target = Target {
+        kubeconfig: g.kubeconfig.clone(),
+        context: g.context.clone(),
+        cluster: g.cluster.clone(),
+        user: g.user.clone(),
+        request_timeout: g.request_timeout,
+    };
+    Ok(cluster::connect(&target).await?)
+}
