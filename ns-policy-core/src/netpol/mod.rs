@@ -854,10 +854,15 @@ pub fn namespace_isolation(namespace: &str, policies: &[NetworkPolicy]) -> Names
             name: policy.metadata.name.clone().unwrap_or_default(),
         };
         let (ingress, egress) = affects(policy);
-        let spec = policy.spec.clone().unwrap_or_default();
+        let spec = policy.spec.as_ref();
         if ingress {
             out.ingress_all.push(reference.clone());
-            for (i, r) in spec.ingress.iter().flatten().enumerate() {
+            for (i, r) in spec
+                .and_then(|s| s.ingress.as_ref())
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 if let Some(reason) =
                     open_reason(Direction::Ingress, r.from.as_deref(), r.ports.as_deref())
                 {
@@ -874,7 +879,12 @@ pub fn namespace_isolation(namespace: &str, policies: &[NetworkPolicy]) -> Names
         }
         if egress {
             out.egress_all.push(reference.clone());
-            for (i, r) in spec.egress.iter().flatten().enumerate() {
+            for (i, r) in spec
+                .and_then(|s| s.egress.as_ref())
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 if let Some(reason) =
                     open_reason(Direction::Egress, r.to.as_deref(), r.ports.as_deref())
                 {
