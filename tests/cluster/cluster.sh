@@ -44,6 +44,7 @@ KUBE_ROUTER_HEALTH_PORT=20244
 
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export GOTOOLCHAIN=local
+SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
 
 log() { printf '[cluster %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -263,7 +264,684 @@ cmd_build() {
   build_kube
 }
 
+# ================================================================= images ===
+# docker-archive tarballs built by hand: manifest.json + config JSON + one layer.
+BUSYBOX_BIN=/bin/busybox   # from Debian busybox-static
+
+make_rootfs_base() { # dir: minimal /etc, /tmp and busybox with applet links
+  local root=$1 a
+  mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/var/www" "$root/proc" "$root/sys" "$root/dev"
+  chmod 1777 "$root/tmp"
+  cp "$BUSYBOX_BIN" "$root/bin/busybox"
+  for a in $("$BUSYBOX_BIN" --list); do
+    [[ $a == busybox ]] || ln -sf busybox "$root/bin/$a"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\nnonroot:x:65532:65532:nonroot:/home/nonroot:/bin/false\n' > "$root/etc/passwd"
+  printf 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n' > "$root/etc/group"
+  printf 'hosts: files dns\n' > "$root/etc/nsswitch.conf"
+}
+
+# make_image <out.tar> <repo:tag> <rootfs dir> <Entrypoint json> <Cmd json>
+make_image() {
+  local out=$1 ref=$2 root=$3 ep=$4 cmd=$5 work diffid cfg cfgsha
+  work=$(mktemp -d "$IMAGES/.work.XXXXXX")
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$root" -cf "$work/layer.tar" .
+  diffid=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
+  mkdir "$work/$diffid"; mv "$work/layer.tar" "$work/$diffid/layer.tar"
+  cfg=$(printf '{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Entrypoint":%s,"Cmd":%s,"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"tests/cluster/cluster.sh"}]}' "$ep" "$cmd" "$diffid")
+  printf '%s' "$cfg" > "$work/config.json"
+  cfgsha=$(sha256sum "$work/config.json" | cut -d' ' -f1)
+  mv "$work/config.json" "$work/$cfgsha.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' "$cfgsha" "$ref" "$diffid" > "$work/manifest.json"
+  tar --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work" -cf "$out.new" manifest.json "$cfgsha.json" "$diffid"
+  mv "$out.new" "$out"
+  rm -rf "$work"
+}
+
+image_fresh() { # tar newer than all inputs
+  local t=$1; shift
+  [[ -f $t ]] || return 1
+  local f; for f in "$@"; do [[ $f -nt $t ]] && return 1; done; return 0
+}
+
+build_images() {
+  mkdir -p "$IMAGES"
+  local root
+  if ! image_fresh "$IMAGES/pause.tar" "$BIN/pause" "$SCRIPT"; then
+    log "building image $PAUSE_IMAGE"
+    root=$(mktemp -d "$IMAGES/.root.XXXXXX"); cp "$BIN/pause" "$root/pause"
+    make_image "$IMAGES/pause.tar" "$PAUSE_IMAGE" "$root" '["/pause"]' 'null'; rm -rf "$root"
+  fi
+  if ! image_fresh "$IMAGES/busybox.tar" "$BUSYBOX_BIN" "$SCRIPT"; then
+    log "building image $BUSYBOX_IMAGE"
+    root=$(mktemp -d "$IMAGES/.root.XXXXXX"); make_rootfs_base "$root"
+    make_image "$IMAGES/busybox.tar" "$BUSYBOX_IMAGE" "$root" 'null' '["sh"]'; rm -rf "$root"
+  fi
+  if ! image_fresh "$IMAGES/agnhost.tar" "$BIN/agnhost" "$BUSYBOX_BIN" "$SCRIPT"; then
+    log "building image $AGNHOST_IMAGE"
+    root=$(mktemp -d "$IMAGES/.root.XXXXXX"); make_rootfs_base "$root"; cp "$BIN/agnhost" "$root/agnhost"
+    make_image "$IMAGES/agnhost.tar" "$AGNHOST_IMAGE" "$root" '["/agnhost"]' '["pause"]'; rm -rf "$root"
+  fi
+}
+
+import_images() {
+  local t
+  for t in pause busybox agnhost; do
+    ctr -n k8s.io -a "$CONTAINERD_SOCK" images import --platform linux/amd64 "$IMAGES/$t.tar" >/dev/null \
+      || { log "image import of $t failed"; return 1; }
+  done
+}
+
+# =============================================================== packages ===
+REQUIRED_PACKAGES=(containerd runc containernetworking-plugins busybox-static iptables ipset conntrack openssl iproute2 curl kmod procps util-linux ca-certificates)
+
+ensure_packages() {
+  local missing=() p
+  for p in "${REQUIRED_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
+ensure_go() {
+  command -v go >/dev/null || die "Go toolchain not found in PATH (needed once to build the binaries)"
+}
+
+builds_cached() {
+  stamp_ok "$BIN/kube" "${K8S_VERSION} etcd ${ETCD_VERSION} recipe ${BUILD_RECIPE}" &&
+  stamp_ok "$BIN/agnhost" "${K8S_VERSION} etcd ${ETCD_VERSION} recipe ${BUILD_RECIPE}" &&
+  stamp_ok "$BIN/kube-router" "${KUBE_ROUTER_VERSION} recipe ${BUILD_RECIPE}" &&
+  stamp_ok "$BIN/pause" "pause recipe ${BUILD_RECIPE}"
+}
+
+# ================================================================== state ===
+PKI=$STATE/pki
+LOGS=$STATE/logs
+RUN=$STATE/run
+CONTAINERD_DIR=$STATE/containerd
+CONTAINERD_SOCK=$CONTAINERD_DIR/containerd.sock
+KUBELET_DIR=$STATE/kubelet
+CNI_CONF_DIR=$STATE/cni/net.d
+ADMIN_KUBECONFIG=$STATE/admin.kubeconfig
+COMPONENTS=(etcd containerd apiserver controller-manager scheduler kubelet kube-router)
+# sysctls we (or the kubelet) change; originals are saved and restored by `down`
+SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables
+         vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
+         kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
+
+kubectl_admin() { kubectl --kubeconfig "$ADMIN_KUBECONFIG" --request-timeout=10s "$@"; }
+
+# ------------------------------------------------------------------ certs --
+gen_cert() { # name CN O(or -) extKeyUsage SANs(or -)
+  local name=$1 cn=$2 o=$3 eku=$4 san=$5 subj ext
+  subj="/CN=$cn"; [[ $o != - ]] && subj="/O=$o$subj"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/$name.key" 2>/dev/null
+  openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
+  ext="basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=$eku"
+  [[ $san != - ]] && ext+="
+subjectAltName=$san"
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
+    -days 3650 -sha256 -extfile <(printf '%s\n' "$ext") -out "$PKI/$name.crt" 2>/dev/null
+  rm -f "$PKI/$name.csr"
+}
+
+write_kubeconfig() { # file user cert
+  local f=$1 user=$2 cert=$3
+  cat > "$f" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: ns-policy-local
+  cluster:
+    server: ${API_URL}
+    certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
+users:
+- name: ${user}
+  user:
+    client-certificate-data: $(base64 -w0 "$PKI/$cert.crt")
+    client-key-data: $(base64 -w0 "$PKI/$cert.key")
+contexts:
+- name: ns-policy-local
+  context:
+    cluster: ns-policy-local
+    user: ${user}
+current-context: ns-policy-local
+EOF
+  chmod 600 "$f"
+}
+
+gen_pki() {
+  [[ -f $PKI/done ]] && return 0
+  log "generating certificates"
+  rm -rf "$PKI"; mkdir -p "$PKI"; chmod 700 "$PKI"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/ca.key" 2>/dev/null
+  openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=ns-policy-local-ca" -days 3650 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$PKI/ca.crt" 2>/dev/null
+  gen_cert apiserver kube-apiserver - serverAuth \
+    "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:${NODE_IP},IP:${FIRST_SERVICE_IP}"
+  gen_cert kubelet-serving "system:node:${NODE_NAME}" system:nodes serverAuth "DNS:${NODE_NAME},DNS:localhost,IP:${NODE_IP},IP:127.0.0.1"
+  gen_cert kubelet "system:node:${NODE_NAME}" system:nodes clientAuth -
+  gen_cert admin kubernetes-admin system:masters clientAuth -
+  gen_cert controller-manager system:kube-controller-manager - clientAuth -
+  gen_cert scheduler system:kube-scheduler - clientAuth -
+  gen_cert apiserver-kubelet-client kube-apiserver-kubelet-client - clientAuth -
+  gen_cert kube-router system:kube-router - clientAuth -
+  openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+  write_kubeconfig "$ADMIN_KUBECONFIG" kubernetes-admin admin
+  write_kubeconfig "$STATE/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
+  write_kubeconfig "$STATE/scheduler.kubeconfig" system:kube-scheduler scheduler
+  write_kubeconfig "$STATE/kubelet.kubeconfig" "system:node:${NODE_NAME}" kubelet
+  write_kubeconfig "$STATE/kube-router.kubeconfig" system:kube-router kube-router
+  touch "$PKI/done"
+}
+
+# ---------------------------------------------------------------- configs --
+write_configs() {
+  mkdir -p "$CONTAINERD_DIR" "$CNI_CONF_DIR" "$KUBELET_DIR" "$STATE/cni/networks" "$STATE/pod-logs"
+  cat > "$CONTAINERD_DIR/config.toml" <<EOF
+version = 2
+root = "$CONTAINERD_DIR/root"
+state = "$CONTAINERD_DIR/state"
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.devmapper"]
+
+[grpc]
+  address = "$CONTAINERD_SOCK"
+
+[ttrpc]
+  address = "$CONTAINERD_SOCK.ttrpc"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CONTAINERD_DIR/opt"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  netns_mounts_under_state_dir = true
+  stream_server_address = "127.0.0.1"
+  disable_apparmor = true
+  max_container_log_line_size = 16384
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+        Root = "$CONTAINERD_DIR/runc"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$CNI_CONF_DIR"
+    max_conf_num = 1
+EOF
+  cat > "$CNI_CONF_DIR/10-${CNI_NETWORK}.conflist" <<EOF
+{
+  "cniVersion": "0.4.0",
+  "name": "${CNI_NETWORK}",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "${BRIDGE}",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "dataDir": "$STATE/cni/networks",
+        "ranges": [[{"subnet": "${POD_CIDR}", "rangeStart": "${POD_CIDR%.*/*}.10", "gateway": "${NODE_IP}"}]],
+        "routes": [{"dst": "0.0.0.0/0"}]
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOF
+  cat > "$STATE/scheduler.yaml" <<EOF
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: $STATE/scheduler.kubeconfig
+leaderElection:
+  leaderElect: false
+EOF
+  cat > "$STATE/kubelet.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: ${NODE_IP}
+port: ${KUBELET_PORT}
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+tlsCertFile: $PKI/kubelet-serving.crt
+tlsPrivateKeyFile: $PKI/kubelet-serving.key
+rotateCertificates: false
+serverTLSBootstrap: false
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+  x509:
+    clientCAFile: $PKI/ca.crt
+authorization:
+  mode: Webhook
+cgroupDriver: cgroupfs
+cgroupsPerQOS: true
+failCgroupV1: false
+failSwapOn: false
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+imageServiceEndpoint: unix://$CONTAINERD_SOCK
+runtimeRequestTimeout: 2m
+serializeImagePulls: false
+podLogsDir: $STATE/pod-logs
+volumePluginDir: $KUBELET_DIR/volume-plugins
+resolvConf: /etc/resolv.conf
+localStorageCapacityIsolation: true
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+imageMinimumGCAge: 876000h
+evictionHard:
+  memory.available: "50Mi"
+  nodefs.available: "1%"
+  nodefs.inodesFree: "1%"
+  imagefs.available: "1%"
+  imagefs.inodesFree: "1%"
+evictionPressureTransitionPeriod: 30s
+maxPods: 110
+shutdownGracePeriod: 0s
+shutdownGracePeriodCriticalPods: 0s
+EOF
+}
+
+# ---------------------------------------------------------------- network --
+save_sysctls() {
+  [[ -f $STATE/sysctl.orig ]] && return 0
+  local k v
+  for k in "${SYSCTLS[@]}"; do
+    v=$(sysctl -n "$k" 2>/dev/null) && printf '%s=%s\n' "$k" "$v"
+  done > "$STATE/sysctl.orig"
+  [[ -d /var/log/containers ]] || touch "$STATE/created-var-log-containers"
+}
+
+setup_network() {
+  modprobe br_netfilter 2>/dev/null || true
+  sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 >/dev/null \
+    || die "cannot set net.ipv4.ip_forward / net.bridge.bridge-nf-call-iptables (br_netfilter missing?)"
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge
+  fi
+  ip addr replace "${NODE_IP}/${POD_CIDR#*/}" dev "$BRIDGE"
+  ip link set "$BRIDGE" up
+}
+
+# -------------------------------------------------------------- processes --
+pid_of() { local f=$RUN/$1.pid; [[ -f $f ]] && cat "$f"; }
+
+# alive <component>: pid file exists and the process is still the one we started
+alive() {
+  local pid; pid=$(pid_of "$1") || return 1
+  [[ -n $pid && -d /proc/$pid ]] || return 1
+  local exe; exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  [[ $exe == "$(cat "$RUN/$1.exe" 2>/dev/null)" ]]
+}
+
+# start <component> <binary> args...: background, own session, pid file + log
+start() {
+  local name=$1 bin=$2; shift 2
+  mkdir -p "$LOGS" "$RUN"
+  alive "$name" && return 0
+  readlink -f "$bin" > "$RUN/$name.exe"
+  setsid "$bin" "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
+  echo $! > "$RUN/$name.pid"
+  log "started $name (pid $!)"
+}
+
+fail() { # component message
+  local c=$1; shift
+  log "ERROR: $*"
+  if [[ -f $LOGS/$c.log ]]; then
+    echo "----- last 40 lines of $LOGS/$c.log -----" >&2
+    tail -n 40 "$LOGS/$c.log" >&2
+    echo "-----" >&2
+  fi
+  exit 1
+}
+
+# wait_for <component> <seconds> <description> <command...>
+wait_for() {
+  local c=$1 t=$2 d=$3; shift 3
+  local end=$((SECONDS + t))
+  until "$@" >/dev/null 2>&1; do
+    if [[ $c != - ]] && ! alive "$c"; then fail "$c" "$c exited while waiting for: $d"; fi
+    ((SECONDS < end)) || fail "$c" "timed out after ${t}s waiting for: $d"
+    sleep 0.5
+  done
+}
+
+api_get() { curl -fsS --max-time 5 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "${API_URL}$1"; }
+
+node_ready() {
+  [[ $(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
+}
+
+kube_router_healthy() {
+  curl -fsS --max-time 3 "http://127.0.0.1:${KUBE_ROUTER_HEALTH_PORT}/healthz" >/dev/null 2>&1 &&
+  iptables -S KUBE-ROUTER-FORWARD >/dev/null 2>&1
+}
+
+healthy() {
+  local c
+  for c in "${COMPONENTS[@]}"; do alive "$c" || return 1; done
+  [[ $(api_get /readyz 2>/dev/null) == ok ]] || return 1
+  node_ready || return 1
+  kube_router_healthy
+}
+
+# ===================================================================== up ===
+cmd_up() {
+  [[ $EUID -eq 0 ]] || die "must run as root"
+  if [[ -d $RUN ]] && healthy; then
+    log "cluster already up and healthy"
+    echo "KUBECONFIG=$ADMIN_KUBECONFIG"
+    return 0
+  fi
+  if [[ -d $STATE ]]; then
+    log "found stale or partial cluster state; cleaning it up first"
+    cmd_down
+  fi
+  local t0=$SECONDS
+  ensure_packages
+  if ! builds_cached; then ensure_go; cmd_build; fi
+  build_images
+
+  mkdir -p "$STATE" "$LOGS" "$RUN"
+  save_sysctls
+  gen_pki
+  write_configs
+  setup_network
+
+  local kube=$BIN/kube
+  start etcd "$kube" etcd --name=nsp --data-dir="$STATE/etcd" \
+    --listen-client-urls="http://127.0.0.1:${ETCD_CLIENT_PORT}" --advertise-client-urls="http://127.0.0.1:${ETCD_CLIENT_PORT}" \
+    --listen-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" --initial-advertise-peer-urls="http://127.0.0.1:${ETCD_PEER_PORT}" \
+    --initial-cluster="nsp=http://127.0.0.1:${ETCD_PEER_PORT}" --initial-cluster-state=new \
+    --unsafe-no-fsync=true --snapshot-count=10000 --log-level=warn
+  start containerd /usr/bin/containerd --config "$CONTAINERD_DIR/config.toml"
+
+  wait_for etcd 60 "etcd health" curl -fsS --max-time 2 "http://127.0.0.1:${ETCD_CLIENT_PORT}/health"
+  start apiserver "$kube" apiserver \
+    --bind-address=127.0.0.1 --secure-port="${API_PORT}" --advertise-address="${NODE_IP}" \
+    --etcd-servers="http://127.0.0.1:${ETCD_CLIENT_PORT}" \
+    --cert-dir="$PKI/apiserver-certdir" \
+    --client-ca-file="$PKI/ca.crt" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+    --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority="$PKI/ca.crt" --kubelet-preferred-address-types=InternalIP \
+    --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$PKI/sa.pub" \
+    --service-account-signing-key-file="$PKI/sa.key" --service-account-lookup=true \
+    --service-cluster-ip-range="${SERVICE_CIDR}" \
+    --authorization-mode=Node,RBAC \
+    --enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultTolerationSeconds,Priority,ResourceQuota,NodeRestriction,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook \
+    --allow-privileged=true --profiling=false --v=1
+
+  wait_for containerd 60 "containerd socket" ctr -a "$CONTAINERD_SOCK" version
+  log "importing images into containerd"
+  import_images || fail containerd "image import failed"
+
+  wait_for apiserver 120 "kube-apiserver /readyz" api_get /readyz
+  log "apiserver ready ($((SECONDS - t0))s)"
+  start controller-manager "$kube" controller-manager \
+    --kubeconfig="$STATE/controller-manager.kubeconfig" \
+    --authentication-kubeconfig="$STATE/controller-manager.kubeconfig" --authorization-kubeconfig="$STATE/controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port=10257 \
+    --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
+    --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
+    --use-service-account-credentials=true --controllers='*' --leader-elect=false \
+    --service-cluster-ip-range="${SERVICE_CIDR}" \
+    --allocate-node-cidrs=true --cluster-cidr="${POD_CIDR}" --node-cidr-mask-size="${POD_CIDR#*/}" \
+    --profiling=false --v=1
+  start scheduler "$kube" scheduler --config="$STATE/scheduler.yaml" \
+    --authentication-kubeconfig="$STATE/scheduler.kubeconfig" --authorization-kubeconfig="$STATE/scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port=10259 --profiling=false --v=1
+  start kubelet "$kube" kubelet --config="$STATE/kubelet.yaml" --kubeconfig="$STATE/kubelet.kubeconfig" \
+    --root-dir="$KUBELET_DIR" --hostname-override="${NODE_NAME}" --node-ip="${NODE_IP}" --v=1
+
+  log "creating RBAC bindings"
+  kubectl_admin apply -f - >/dev/null <<EOF || fail apiserver "cannot create RBAC bindings"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: nsp-kube-apiserver-kubelet-admin
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:kubelet-api-admin}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: kube-apiserver-kubelet-client}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: nsp-kube-router
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: system:kube-router}
+EOF
+  start kube-router "$BIN/kube-router" --run-firewall=true --run-router=false --run-service-proxy=false \
+    --run-loadbalancer=false --enable-cni=false \
+    --kubeconfig="$STATE/kube-router.kubeconfig" --hostname-override="${NODE_NAME}" \
+    --service-cluster-ip-range="${SERVICE_CIDR}" \
+    --health-addr=127.0.0.1 --health-port="${KUBE_ROUTER_HEALTH_PORT}" --metrics-port=0 --v=1
+
+  wait_for kubelet 120 "node ${NODE_NAME} Ready" node_ready
+  log "node ${NODE_NAME} Ready ($((SECONDS - t0))s)"
+  wait_for kube-router 60 "kube-router healthz and KUBE-ROUTER-FORWARD chain" kube_router_healthy
+  wait_for controller-manager 60 "default ServiceAccount" kubectl_admin -n default get serviceaccount default
+  alive scheduler || fail scheduler "scheduler exited"
+
+  log "starting smoke pod"
+  kubectl_admin -n default delete pod nsp-cluster-smoke --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  kubectl_admin -n default apply -f - >/dev/null <<EOF || fail apiserver "cannot create smoke pod"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nsp-cluster-smoke
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: smoke
+    image: ${BUSYBOX_IMAGE}
+    imagePullPolicy: Never
+    command: ["sleep", "3600"]
+EOF
+  smoke_running() { [[ $(kubectl_admin -n default get pod nsp-cluster-smoke -o jsonpath='{.status.phase}') == Running ]]; }
+  if ! wait_for_quiet 90 smoke_running; then
+    kubectl_admin -n default describe pod nsp-cluster-smoke >&2 || true
+    fail kubelet "smoke pod did not reach Running"
+  fi
+  kubectl_admin -n default delete pod nsp-cluster-smoke --wait=false >/dev/null 2>&1 || true
+  log "cluster up in $((SECONDS - t0))s; API ${API_URL}, node ${NODE_NAME} (${NODE_IP}), pods ${POD_CIDR}, services ${SERVICE_CIDR}"
+  echo "KUBECONFIG=$ADMIN_KUBECONFIG"
+}
+
+wait_for_quiet() { # seconds command...: like wait_for, but returns 1 on timeout
+  local end=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do ((SECONDS < end)) || return 1; sleep 0.5; done
+}
+
+# =================================================================== down ===
+# stop <component>: SIGTERM by PID, SIGKILL after a grace period
+stop() {
+  local name=$1 grace=${2:-5} pid
+  alive "$name" || { rm -f "$RUN/$name.pid"; return 0; }
+  pid=$(pid_of "$name")
+  kill -TERM "$pid" 2>/dev/null || true
+  local end=$((SECONDS + grace))
+  while [[ -d /proc/$pid ]] && ((SECONDS < end)); do sleep 0.1; done
+  if [[ -d /proc/$pid ]]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
+  rm -f "$RUN/$name.pid"
+  log "stopped $name (pid $pid)"
+}
+
+# PIDs of containerd shims serving our containerd socket (identified by their
+# -address argument, which is unique to this cluster's state dir).
+our_shim_pids() {
+  local d pid
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK " && echo "$pid"
+  done
+  return 0
+}
+
+# PIDs inside the kubelet's pod cgroups (cgroup v1 and v2 layouts)
+pod_cgroup_pids() {
+  local f
+  for f in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods /sys/fs/cgroup/unified/kubepods; do
+    [[ -d $f ]] && find "$f" -name cgroup.procs -exec cat {} + 2>/dev/null
+  done | sort -u
+  return 0
+}
+
+remove_pod_cgroups() {
+  local f
+  for f in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    [[ -d $f ]] && find "$f" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  return 0
+}
+
+kill_containers() {
+  if alive containerd && [[ -S $CONTAINERD_SOCK ]]; then
+    local ids id
+    ids=$(timeout 5 ctr -n k8s.io -a "$CONTAINERD_SOCK" tasks ls -q 2>/dev/null || true)
+    for id in $ids; do timeout 3 ctr -n k8s.io -a "$CONTAINERD_SOCK" tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 & done
+    wait
+  fi
+  # anything still in the pod cgroups is a container process of ours
+  local p; p=$(pod_cgroup_pids)
+  [[ -n $p ]] && { kill -KILL $p 2>/dev/null || true; }
+  if alive containerd && [[ -S $CONTAINERD_SOCK ]]; then
+    sleep 0.3
+    local ids id
+    ids=$(timeout 5 ctr -n k8s.io -a "$CONTAINERD_SOCK" tasks ls -q 2>/dev/null || true)
+    for id in $ids; do timeout 5 ctr -n k8s.io -a "$CONTAINERD_SOCK" tasks delete -f "$id" >/dev/null 2>&1 & done
+    wait
+  fi
+  return 0
+}
+
+unmount_state() {
+  local i mp
+  for i in 1 2 3 4 5; do
+    mapfile -t mps < <(awk -v s="$STATE/" '{ m=$5; gsub(/\\040/," ",m); if (index(m, s)==1 || m==substr(s,1,length(s)-1)) print m }' /proc/self/mountinfo | awk '{print length, $0}' | sort -rn | cut -d' ' -f2-)
+    ((${#mps[@]} == 0)) && return 0
+    for mp in "${mps[@]}"; do umount "$mp" 2>/dev/null || umount -l "$mp" 2>/dev/null || true; done
+  done
+  return 0
+}
+
+clean_iptables() {
+  local save restore table dump
+  for fam in 4 6; do
+    if [[ $fam == 4 ]]; then save=iptables-save; restore=iptables-restore; else save=ip6tables-save; restore=ip6tables-restore; fi
+    command -v $save >/dev/null || continue
+    for table in filter nat mangle raw; do
+      dump=$($save -t "$table" 2>/dev/null) || continue
+      grep -qE -- '(KUBE-|CNI-|nsp-cluster)' <<<"$dump" || continue
+      awk '
+        /^:(KUBE-|CNI-)/ {next}
+        /^-A (KUBE-|CNI-)/ {next}
+        / -[jg] (KUBE-|CNI-)/ {next}
+        /nsp-cluster/ {next}
+        {print}' <<<"$dump" | $restore 2>/dev/null || log "warning: could not clean $save table $table"
+    done
+  done
+  local set
+  for set in $(ipset list -n 2>/dev/null | grep -E '^(inet6:)?(KUBE-|kube-router)' || true); do
+    ipset destroy "$set" 2>/dev/null || log "warning: could not destroy ipset $set"
+  done
+}
+
+clean_network() {
+  local l
+  if ip link show "$BRIDGE" >/dev/null 2>&1; then
+    for l in $(ip -o link show master "$BRIDGE" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+      ip link del "$l" 2>/dev/null || true
+    done
+    ip link del "$BRIDGE" 2>/dev/null || true
+  fi
+  clean_iptables
+  rm -rf "/var/lib/cni/networks/${CNI_NETWORK}"
+  rm -f /var/lib/cni/results/"${CNI_NETWORK}"-* 2>/dev/null || true
+}
+
+restore_sysctls() {
+  [[ -f $STATE/sysctl.orig ]] || return 0
+  local kv
+  while IFS= read -r kv; do sysctl -qw "$kv" >/dev/null 2>&1 || true; done < "$STATE/sysctl.orig"
+}
+
+cmd_down() {
+  [[ $EUID -eq 0 ]] || die "must run as root"
+  local t0=$SECONDS
+  stop kube-router 5
+  stop scheduler 3
+  stop controller-manager 3
+  stop kubelet 5
+  kill_containers
+  stop apiserver 5
+  stop containerd 5
+  stop etcd 5
+  # shims of our containerd that outlived it (found by our unique socket path)
+  local p; p=$(our_shim_pids)
+  [[ -n $p ]] && { kill -KILL $p 2>/dev/null || true; log "killed leftover shims: $p"; }
+  p=$(pod_cgroup_pids); [[ -n $p ]] && { kill -KILL $p 2>/dev/null || true; }
+  unmount_state
+  remove_pod_cgroups
+  clean_network
+  restore_sysctls
+  # kubelet symlinks container logs into /var/log/containers (fixed path)
+  if [[ -d /var/log/containers ]]; then
+    find /var/log/containers -maxdepth 1 -type l -lname "$STATE/*" -delete 2>/dev/null || true
+    [[ -f $STATE/created-var-log-containers ]] && rmdir /var/log/containers 2>/dev/null || true
+  fi
+  rm -rf "$STATE"
+  log "cluster down ($((SECONDS - t0))s)"
+}
+
+# ================================================================= status ===
+cmd_status() {
+  local c pid a rc=0 any=0
+  printf '%-20s %-8s %s\n' COMPONENT PID ALIVE
+  for c in "${COMPONENTS[@]}"; do
+    pid=$(pid_of "$c" 2>/dev/null || true)
+    if alive "$c"; then a=yes; any=1; else a=no; rc=1; fi
+    printf '%-20s %-8s %s\n' "$c" "${pid:--}" "$a"
+  done
+  if ((any == 0)); then
+    echo "cluster: down"
+    [[ -d $STATE ]] && echo "state dir $STATE exists"
+    return 1
+  fi
+  local ready=no api=no kr=no
+  [[ $(api_get /readyz 2>/dev/null) == ok ]] && api=yes
+  [[ $api == yes ]] && node_ready && ready=yes
+  kube_router_healthy && kr=yes
+  echo "apiserver ready: $api; node ${NODE_NAME} Ready: $ready; kube-router healthy: $kr"
+  if [[ $rc == 0 && $api == yes && $ready == yes && $kr == yes ]]; then
+    echo "cluster: up (KUBECONFIG=$ADMIN_KUBECONFIG)"
+    return 0
+  fi
+  echo "cluster: unhealthy"
+  return 2
+}
+
 case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
   build) cmd_build ;;
   build-kube) build_kube ;;
   build-kube-router) build_kube_router ;;
