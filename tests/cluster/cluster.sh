@@ -790,7 +790,7 @@ our_shim_pids() {
   local d pid
   for d in /proc/[0-9]*; do
     pid=${d#/proc/}
-    tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK " && echo "$pid"
+    { tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK " && echo "$pid"
   done
   return 0
 }
