@@ -554,6 +554,7 @@ evictionHard:
 evictionPressureTransitionPeriod: 30s
 maxPods: 110
 shutdownGracePeriod: 0s
+makeIPTablesUtilChains: false
 shutdownGracePeriodCriticalPods: 0s
 EOF
 }
