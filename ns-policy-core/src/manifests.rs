@@ -313,31 +313,22 @@ impl ManifestSet {
             Parsed::RoleBinding(o) => self.role_bindings.push(o),
             Parsed::ClusterRoleBinding(o) => self.cluster_role_bindings.push(o),
             Parsed::ServiceAccount(o) => self.service_accounts.push(o),
-            Parsed::Workload(typed, raw) => {
-                let source = match &typed {
-                    TypedWorkload::Pod(o) => o.source.clone(),
-                    TypedWorkload::Deployment(o) => o.source.clone(),
-                    TypedWorkload::StatefulSet(o) => o.source.clone(),
-                    TypedWorkload::DaemonSet(o) => o.source.clone(),
-                    TypedWorkload::ReplicaSet(o) => o.source.clone(),
-                    TypedWorkload::Job(o) => o.source.clone(),
-                    TypedWorkload::CronJob(o) => o.source.clone(),
-                    TypedWorkload::ReplicationController(o) => o.source.clone(),
-                };
+            Parsed::Workload(workload) => {
+                let ParsedWorkload { source, typed, raw } = *workload;
+                let raw_source = source.clone();
                 match typed {
-                    TypedWorkload::Pod(o) => self.pods.push(o),
-                    TypedWorkload::Deployment(o) => self.deployments.push(o),
-                    TypedWorkload::StatefulSet(o) => self.stateful_sets.push(o),
-                    TypedWorkload::DaemonSet(o) => self.daemon_sets.push(o),
-                    TypedWorkload::ReplicaSet(o) => self.replica_sets.push(o),
-                    TypedWorkload::Job(o) => self.jobs.push(o),
-                    TypedWorkload::CronJob(o) => self.cron_jobs.push(o),
-                    TypedWorkload::ReplicationController(o) => self.replication_controllers.push(o),
+                    TypedWorkload::Pod(o) => self.pods.push(located(source, o)),
+                    TypedWorkload::Deployment(o) => self.deployments.push(located(source, o)),
+                    TypedWorkload::StatefulSet(o) => self.stateful_sets.push(located(source, o)),
+                    TypedWorkload::DaemonSet(o) => self.daemon_sets.push(located(source, o)),
+                    TypedWorkload::ReplicaSet(o) => self.replica_sets.push(located(source, o)),
+                    TypedWorkload::Job(o) => self.jobs.push(located(source, o)),
+                    TypedWorkload::CronJob(o) => self.cron_jobs.push(located(source, o)),
+                    TypedWorkload::ReplicationController(o) => {
+                        self.replication_controllers.push(located(source, o))
+                    }
                 }
-                self.raw_workloads.push(Located {
-                    source,
-                    object: raw,
-                });
+                self.raw_workloads.push(located(raw_source, raw));
             }
             Parsed::Ignored(kind) => *self.ignored.entry(kind).or_insert(0) += 1,
             Parsed::Kustomization => self.skipped_kustomizations += 1,
@@ -665,15 +656,23 @@ fn json_message(e: &serde_json::Error) -> String {
     message
 }
 
+// Always boxed (in `Parsed::Workload`), so variant sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 enum TypedWorkload {
-    Pod(Located<Pod>),
-    Deployment(Located<Deployment>),
-    StatefulSet(Located<StatefulSet>),
-    DaemonSet(Located<DaemonSet>),
-    ReplicaSet(Located<ReplicaSet>),
-    Job(Located<Job>),
-    CronJob(Located<CronJob>),
-    ReplicationController(Located<ReplicationController>),
+    Pod(Pod),
+    Deployment(Deployment),
+    StatefulSet(StatefulSet),
+    DaemonSet(DaemonSet),
+    ReplicaSet(ReplicaSet),
+    Job(Job),
+    CronJob(CronJob),
+    ReplicationController(ReplicationController),
+}
+
+struct ParsedWorkload {
+    source: Source,
+    typed: TypedWorkload,
+    raw: RawObject,
 }
 
 enum Parsed {
@@ -686,7 +685,7 @@ enum Parsed {
     RoleBinding(Located<RoleBinding>),
     ClusterRoleBinding(Located<ClusterRoleBinding>),
     ServiceAccount(Located<ServiceAccount>),
-    Workload(TypedWorkload, RawObject),
+    Workload(Box<ParsedWorkload>),
     Ignored(String),
     Kustomization,
 }
@@ -862,7 +861,7 @@ fn classify(value: Value, source: Source, depth: usize, out: &mut Vec<Parsed>) -
                 if kind == $ty::KIND && api_version == $ty::API_VERSION {
                     let object: $ty = typed(&value, kind, &source)?;
                     let raw = RawObject { kind: $ty::KIND.to_string(), value };
-                    out.push(Parsed::Workload(TypedWorkload::$ty(located(source, object)), raw));
+                    out.push(Parsed::Workload(Box::new(ParsedWorkload { source, typed: TypedWorkload::$ty(object), raw })));
                     return Ok(());
                 }
             )*
@@ -976,19 +975,16 @@ where
                     .spawn_scoped(scope, worker)
             })
             .collect();
-        for handle in handles {
-            match handle {
-                Ok(handle) => match handle.join() {
-                    Ok(done) => {
-                        for (idx, result) in done {
-                            slots[idx] = Some(result);
-                        }
+        for handle in handles.into_iter().flatten() {
+            // A thread that could not be started leaves its share to the
+            // others (or to the loop below).
+            match handle.join() {
+                Ok(done) => {
+                    for (idx, result) in done {
+                        slots[idx] = Some(result);
                     }
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                // Could not start a thread: the others (or the loop below)
-                // do the work.
-                Err(_) => {}
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
     });

@@ -29,7 +29,7 @@ fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
 fn load_err(text: &str, name: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), name, text.as_bytes());
-    let err = load_paths(&[path.clone()]).expect_err("load should fail");
+    let err = load_paths(&[path]).expect_err("load should fail");
     // Strip the temp dir so messages can be compared.
     err.to_string()
         .replace(&format!("{}", dir.path().display()), "DIR")
