@@ -68,7 +68,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         b.push_record(r.iter().cloned());
     }
     let mut t = b.build();
-    t.with(Style::blank()).with(Padding::new(0, 3, 0, 0));
+    t.with(Style::blank()).with(Padding::new(0, 2, 0, 0));
     let mut out = String::new();
     for line in t.to_string().lines() {
         out.push_str(line.trim_end());
