@@ -8,12 +8,14 @@
 //! API server take a [`kube::Client`] from the caller.
 
 pub mod apply;
+pub mod audit;
 pub mod baseline;
 pub mod cluster;
 pub mod error;
 pub mod manifests;
 pub mod names;
 pub mod netpol;
+pub mod probe;
 pub mod pss;
 pub mod render;
 pub mod selector;

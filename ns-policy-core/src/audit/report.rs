@@ -1,0 +1,331 @@
+//! The audit report and its machine-readable renderings (JSON/YAML through
+//! serde, SARIF 2.1.0, JUnit XML).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{check_info, Category, Finding, NamespaceReport, Severity, API_VERSION, KIND};
+
+/// The SARIF 2.1.0 JSON schema.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFORMATION_URI: &str = "https://github.com/ns-policy/kubectl-ns-policy";
+
+/// The result of an audit: `-o json|yaml` prints it as is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditReport {
+    /// [`API_VERSION`].
+    pub api_version: String,
+    /// [`KIND`].
+    pub kind: String,
+    /// One entry per audited namespace.
+    pub namespaces: Vec<NamespaceReport>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+/// Counts over an [`AuditReport`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Namespaces audited.
+    pub namespaces: usize,
+    /// Error findings.
+    pub errors: usize,
+    /// Warning findings.
+    pub warnings: usize,
+    /// Info findings.
+    pub infos: usize,
+    /// Namespaces with at least one error.
+    pub failed: usize,
+    /// Namespaces without errors or warnings.
+    pub passed: usize,
+    /// Checks that could not run (forbidden lists), over all namespaces.
+    pub unknown_checks: usize,
+    /// Worst severity found (absent without findings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worst: Option<Severity>,
+    /// Findings per check ID.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_check: BTreeMap<String, usize>,
+}
+
+impl Summary {
+    /// Counts the findings of `namespaces`.
+    pub fn of(namespaces: &[NamespaceReport]) -> Self {
+        let mut s = Summary {
+            namespaces: namespaces.len(),
+            ..Default::default()
+        };
+        for ns in namespaces {
+            for f in &ns.findings {
+                match f.severity {
+                    Severity::Error => s.errors += 1,
+                    Severity::Warning => s.warnings += 1,
+                    Severity::Info => s.infos += 1,
+                }
+                *s.by_check.entry(f.check.clone()).or_default() += 1;
+            }
+            match ns.worst() {
+                Some(Severity::Error) => s.failed += 1,
+                Some(Severity::Warning) => {}
+                _ => s.passed += 1,
+            }
+            s.unknown_checks += ns.unknown.len();
+        }
+        s.worst = Self::worst(namespaces.iter().flat_map(|n| &n.findings));
+        s
+    }
+
+    /// The worst severity among `findings`.
+    pub fn worst<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> Option<Severity> {
+        findings.into_iter().map(|f| f.severity).max()
+    }
+}
+
+impl AuditReport {
+    /// A report over `namespaces` (summary computed).
+    pub fn new(namespaces: Vec<NamespaceReport>) -> Self {
+        let summary = Summary::of(&namespaces);
+        AuditReport {
+            api_version: API_VERSION.to_string(),
+            kind: KIND.to_string(),
+            namespaces,
+            summary,
+        }
+    }
+
+    /// The worst severity of any finding.
+    pub fn max_severity(&self) -> Option<Severity> {
+        Summary::worst(self.namespaces.iter().flat_map(|n| &n.findings))
+    }
+
+    /// True when some finding is at or above `threshold` (`--fail-on`).
+    pub fn exceeds(&self, threshold: Severity) -> bool {
+        self.max_severity().is_some_and(|w| w >= threshold)
+    }
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// Splits `path:line` (line a positive integer).
+fn split_source(source: &str) -> Option<(&str, u64)> {
+    let (path, line) = source.rsplit_once(':')?;
+    let line: u64 = line.parse().ok()?;
+    (!path.is_empty() && line > 0).then_some((path, line))
+}
+
+/// The report as a SARIF 2.1.0 log for code-scanning tools.
+pub fn to_sarif(report: &AuditReport, tool_version: &str) -> Value {
+    let mut rule_ids: Vec<&str> = Vec::new();
+    let mut rules = Vec::new();
+    let mut results = Vec::new();
+    for ns in &report.namespaces {
+        for f in &ns.findings {
+            let index = match rule_ids.iter().position(|r| *r == f.check) {
+                Some(i) => i,
+                None => {
+                    rule_ids.push(&f.check);
+                    let info = check_info(&f.check);
+                    let short = info.map(|i| i.description).unwrap_or(f.check.as_str());
+                    let severity = info.map(|i| i.severity).unwrap_or(f.severity);
+                    rules.push(json!({
+                        "id": f.check,
+                        "name": f.check,
+                        "shortDescription": { "text": short },
+                        "fullDescription": { "text": format!("{short} ({} check of kubectl ns-policy audit)", f.category) },
+                        "help": { "text": f.remediation },
+                        "defaultConfiguration": { "level": sarif_level(severity) },
+                        "properties": { "category": f.category.as_str(), "tags": [f.category.as_str()] },
+                    }));
+                    rules.len() - 1
+                }
+            };
+            let logical_name = match &f.object {
+                Some(o) => format!("{}/{o}", ns.name),
+                None => ns.name.clone(),
+            };
+            let logical = json!({
+                "name": f.object.clone().unwrap_or_else(|| format!("Namespace/{}", ns.name)),
+                "fullyQualifiedName": logical_name,
+                "kind": "resource",
+            });
+            let location = match f.source.as_deref().and_then(split_source) {
+                Some((path, line)) => json!({
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": path },
+                        "region": { "startLine": line },
+                    },
+                    "logicalLocations": [logical],
+                }),
+                None => json!({ "logicalLocations": [logical] }),
+            };
+            results.push(json!({
+                "ruleId": f.check,
+                "ruleIndex": index,
+                "level": sarif_level(f.severity),
+                "message": { "text": f.message },
+                "locations": [location],
+                "properties": {
+                    "namespace": ns.name,
+                    "profile": ns.profile,
+                    "category": f.category.as_str(),
+                    "remediation": f.remediation,
+                },
+            }));
+        }
+    }
+    json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "kubectl-ns-policy",
+                    "informationUri": INFORMATION_URI,
+                    "version": tool_version,
+                    "rules": rules,
+                }
+            },
+            "results": results,
+        }],
+    })
+}
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0
+/// cannot carry.
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The report as JUnit XML: one testsuite `kubectl-ns-policy audit`, one
+/// testcase per namespace × category (classname = namespace, name =
+/// category). Findings at or above `threshold` make the testcase fail;
+/// a testcase without failures but with unknown checks is skipped; lower
+/// findings go to `system-out`.
+pub fn to_junit(report: &AuditReport, threshold: Severity) -> String {
+    struct Case {
+        classname: String,
+        name: &'static str,
+        failures: Vec<String>,
+        skipped: Vec<String>,
+        notes: Vec<String>,
+    }
+    let mut cases = Vec::new();
+    for ns in &report.namespaces {
+        for cat in Category::ALL {
+            let line = |f: &Finding| {
+                let mut s = format!("[{}] {}: {}", f.severity, f.check, f.message);
+                if let Some(src) = &f.source {
+                    let _ = write!(s, " ({src})");
+                }
+                let _ = write!(s, "\n  fix: {}", f.remediation);
+                s
+            };
+            let of_cat = ns.findings.iter().filter(|f| f.category == cat);
+            let failures: Vec<String> = of_cat
+                .clone()
+                .filter(|f| f.severity >= threshold)
+                .map(line)
+                .collect();
+            let notes: Vec<String> = of_cat
+                .filter(|f| f.severity < threshold)
+                .map(line)
+                .collect();
+            let skipped: Vec<String> = ns
+                .unknown
+                .iter()
+                .filter(|u| u.category == cat)
+                .map(|u| format!("{}: unknown ({})", u.check, u.reason))
+                .collect();
+            cases.push(Case {
+                classname: ns.name.clone(),
+                name: cat.as_str(),
+                failures,
+                skipped,
+                notes,
+            });
+        }
+    }
+    let tests = cases.len();
+    let failures = cases.iter().filter(|c| !c.failures.is_empty()).count();
+    let skipped = cases
+        .iter()
+        .filter(|c| c.failures.is_empty() && !c.skipped.is_empty())
+        .count();
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"kubectl-ns-policy audit\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"kubectl-ns-policy audit\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+    );
+    for c in &cases {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            xml_escape(&c.classname),
+            xml_escape(c.name)
+        );
+        if c.failures.is_empty() && c.skipped.is_empty() && c.notes.is_empty() {
+            out.push_str("/>\n");
+            continue;
+        }
+        out.push_str(">\n");
+        if !c.failures.is_empty() {
+            let first = c.failures[0].lines().next().unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                xml_escape(&if c.failures.len() > 1 {
+                    format!("{first} (and {} more)", c.failures.len() - 1)
+                } else {
+                    first.to_string()
+                }),
+                xml_escape(c.name),
+                xml_escape(&c.failures.join("\n"))
+            );
+        } else if !c.skipped.is_empty() {
+            let _ = writeln!(
+                out,
+                "      <skipped message=\"{}\"/>",
+                xml_escape(&c.skipped.join("; "))
+            );
+        }
+        if !c.notes.is_empty() {
+            let _ = writeln!(
+                out,
+                "      <system-out>{}</system-out>",
+                xml_escape(&c.notes.join("\n"))
+            );
+        }
+        out.push_str("    </testcase>\n");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
