@@ -15,7 +15,6 @@ pub mod error;
 pub mod manifests;
 pub mod names;
 pub mod netpol;
-pub mod probe;
 pub mod pss;
 pub mod render;
 pub mod selector;
