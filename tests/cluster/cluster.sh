@@ -465,6 +465,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   netns_mounts_under_state_dir = true
   stream_server_address = "127.0.0.1"
   disable_apparmor = true
+  # this machine has no CAP_SYS_RESOURCE: runc cannot lower oom_score_adj below
+  # our own (sandboxes ask for -998) -> "failed to update /proc/self/oom_score_adj"
+  restrict_oom_score_adj = true
   max_container_log_line_size = 16384
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
