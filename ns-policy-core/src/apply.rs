@@ -115,7 +115,9 @@ impl NamespacePlan {
     /// True when applying would change something that already exists: the
     /// user must confirm (prompt or `--yes`).
     pub fn needs_confirmation(&self) -> bool {
-        self.objects.iter().any(|o| o.exists && !o.changes.is_empty())
+        self.objects
+            .iter()
+            .any(|o| o.exists && !o.changes.is_empty())
     }
 }
 
@@ -166,7 +168,10 @@ fn scope(obj: &Object, namespace: &str) -> Option<String> {
 }
 
 /// Reads the given namespaces (None for those that do not exist).
-pub async fn get_namespaces(client: &Client, names: &[String]) -> Result<BTreeMap<String, Option<Namespace>>> {
+pub async fn get_namespaces(
+    client: &Client,
+    names: &[String],
+) -> Result<BTreeMap<String, Option<Namespace>>> {
     let api: Api<Namespace> = Api::all(client.clone());
     let found = try_join_all(names.iter().map(|n| {
         let api = api.clone();
@@ -235,19 +240,30 @@ fn diff_into(path: &str, from: Option<&Value>, to: Option<&Value>, out: &mut Vec
     }
 }
 
-async fn dry_apply(api: &Api<DynamicObject>, obj: &Object, manager: &str, force: bool) -> std::result::Result<DynamicObject, kube::Error> {
+async fn dry_apply(
+    api: &Api<DynamicObject>,
+    obj: &Object,
+    manager: &str,
+    force: bool,
+) -> std::result::Result<DynamicObject, kube::Error> {
     let mut pp = PatchParams::apply(manager).dry_run();
     if force {
         pp = pp.force();
     }
-    api.patch(obj.name(), &pp, &Patch::Apply(obj.to_value())).await
+    api.patch(obj.name(), &pp, &Patch::Apply(obj.to_value()))
+        .await
 }
 
 /// Plans the apply of a bundle without writing anything: reads what exists
 /// and asks the API server (server-side dry-run apply) what each object
 /// would become, so the plan shows exactly what would change, including the
 /// server's defaulting and fields owned by other managers.
-pub async fn plan(client: &Client, bundle: &Bundle, existing_ns: Option<&Namespace>, opts: &ApplyOptions) -> Result<NamespacePlan> {
+pub async fn plan(
+    client: &Client,
+    bundle: &Bundle,
+    existing_ns: Option<&Namespace>,
+    opts: &ApplyOptions,
+) -> Result<NamespacePlan> {
     let ns = bundle.namespace.as_str();
     let namespace_exists = existing_ns.is_some();
     let objects = if !namespace_exists {
@@ -263,7 +279,13 @@ pub async fn plan(client: &Client, bundle: &Bundle, existing_ns: Option<&Namespa
             })
             .collect()
     } else {
-        try_join_all(bundle.objects.iter().map(|obj| plan_object(client, obj, ns, opts))).await?
+        try_join_all(
+            bundle
+                .objects
+                .iter()
+                .map(|obj| plan_object(client, obj, ns, opts)),
+        )
+        .await?
     };
     Ok(NamespacePlan {
         namespace: ns.to_string(),
@@ -273,7 +295,12 @@ pub async fn plan(client: &Client, bundle: &Bundle, existing_ns: Option<&Namespa
     })
 }
 
-async fn plan_object(client: &Client, obj: &Object, ns: &str, opts: &ApplyOptions) -> Result<ObjectPlan> {
+async fn plan_object(
+    client: &Client,
+    obj: &Object,
+    ns: &str,
+    opts: &ApplyOptions,
+) -> Result<ObjectPlan> {
     let api = api_for(client, obj, ns);
     let scope = scope(obj, ns);
     let current = api
@@ -298,7 +325,14 @@ async fn plan_object(client: &Client, obj: &Object, ns: &str, opts: &ApplyOption
                 .await
                 .map_err(|e| Error::from_kube("patch", obj.resource(), scope.as_deref(), e))?
         }
-        Err(e) => return Err(Error::from_kube("patch", obj.resource(), scope.as_deref(), e)),
+        Err(e) => {
+            return Err(Error::from_kube(
+                "patch",
+                obj.resource(),
+                scope.as_deref(),
+                e,
+            ))
+        }
     };
     let before = normalize(serde_json::to_value(&current).unwrap_or(Value::Null));
     let after = normalize(serde_json::to_value(&result).unwrap_or(Value::Null));
@@ -316,7 +350,12 @@ async fn plan_object(client: &Client, obj: &Object, ns: &str, opts: &ApplyOption
 /// wave, objects of a wave concurrently. `confirmed` means the user accepted
 /// the shown changes to existing objects, which takes ownership of the
 /// fields other managers set (as `--force-conflicts` does).
-pub async fn execute(client: &Client, plan: &NamespacePlan, opts: &ApplyOptions, confirmed: bool) -> Result<Vec<ObjectResult>> {
+pub async fn execute(
+    client: &Client,
+    plan: &NamespacePlan,
+    opts: &ApplyOptions,
+    confirmed: bool,
+) -> Result<Vec<ObjectResult>> {
     let ns = plan.namespace.as_str();
     let mut results: Vec<ObjectResult> = Vec::with_capacity(plan.objects.len());
     let mut waves: BTreeMap<u8, Vec<&ObjectPlan>> = BTreeMap::new();
@@ -324,13 +363,24 @@ pub async fn execute(client: &Client, plan: &NamespacePlan, opts: &ApplyOptions,
         waves.entry(p.object.wave()).or_default().push(p);
     }
     for (_, wave) in waves {
-        let done = try_join_all(wave.into_iter().map(|p| execute_object(client, ns, plan.namespace_exists, p, opts, confirmed))).await?;
+        let done = try_join_all(
+            wave.into_iter()
+                .map(|p| execute_object(client, ns, plan.namespace_exists, p, opts, confirmed)),
+        )
+        .await?;
         results.extend(done);
     }
     Ok(results)
 }
 
-async fn execute_object(client: &Client, ns: &str, namespace_exists: bool, p: &ObjectPlan, opts: &ApplyOptions, confirmed: bool) -> Result<ObjectResult> {
+async fn execute_object(
+    client: &Client,
+    ns: &str,
+    namespace_exists: bool,
+    p: &ObjectPlan,
+    opts: &ApplyOptions,
+    confirmed: bool,
+) -> Result<ObjectResult> {
     let obj = &p.object;
     let result = |action: Action, rv: Option<String>| ObjectResult {
         namespace: ns.to_string(),
@@ -414,9 +464,21 @@ mod tests {
         let b = json!({"metadata": {"labels": {"env": "prod", "team": "a", "x": "1"}}, "spec": {}});
         let d = diff(&a, &b);
         assert_eq!(d.len(), 3, "{d:?}");
-        assert!(d.contains(&FieldChange { path: "metadata.labels.env".into(), from: Some(json!("dev")), to: Some(json!("prod")) }));
-        assert!(d.contains(&FieldChange { path: "metadata.labels.team".into(), from: None, to: Some(json!("a")) }));
-        assert!(d.contains(&FieldChange { path: "spec.hard".into(), from: Some(json!({"pods": "10"})), to: None }));
+        assert!(d.contains(&FieldChange {
+            path: "metadata.labels.env".into(),
+            from: Some(json!("dev")),
+            to: Some(json!("prod"))
+        }));
+        assert!(d.contains(&FieldChange {
+            path: "metadata.labels.team".into(),
+            from: None,
+            to: Some(json!("a"))
+        }));
+        assert!(d.contains(&FieldChange {
+            path: "spec.hard".into(),
+            from: Some(json!({"pods": "10"})),
+            to: None
+        }));
     }
 
     #[test]

@@ -293,9 +293,8 @@ impl Baseline {
                 parse_duration(ttl)
                     .map_err(|e| invalid(format!("spec.profiles.{name}.ttl: {e}")))?;
             }
-            crate::pss::parse_version(&p.pod_security.version).map_err(|e| {
-                invalid(format!("spec.profiles.{name}.podSecurity.version: {e}"))
-            })?;
+            crate::pss::parse_version(&p.pod_security.version)
+                .map_err(|e| invalid(format!("spec.profiles.{name}.podSecurity.version: {e}")))?;
             for (k, v) in p
                 .quota
                 .iter()
@@ -323,15 +322,23 @@ impl Baseline {
 
     /// Comma-separated profile names.
     pub fn known_profiles(&self) -> String {
-        self.spec.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+        self.spec
+            .profiles
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The profile of a given name.
     pub fn profile(&self, name: &str) -> Result<&Profile> {
-        self.spec.profiles.get(name).ok_or_else(|| Error::UnknownProfile {
-            name: name.to_string(),
-            known: self.known_profiles(),
-        })
+        self.spec
+            .profiles
+            .get(name)
+            .ok_or_else(|| Error::UnknownProfile {
+                name: name.to_string(),
+                known: self.known_profiles(),
+            })
     }
 
     /// The profile a namespace name gets from the name rules (or the default).
@@ -347,7 +354,11 @@ impl Baseline {
 
     /// Chooses the profile for `create`: an explicit `--profile` wins over the
     /// name rules. Unknown explicit names are an error.
-    pub fn select_profile<'a>(&'a self, namespace: &str, explicit: Option<&'a str>) -> Result<&'a str> {
+    pub fn select_profile<'a>(
+        &'a self,
+        namespace: &str,
+        explicit: Option<&'a str>,
+    ) -> Result<&'a str> {
         match explicit {
             Some(p) => {
                 self.profile(p)?;
@@ -444,7 +455,14 @@ pub fn is_quantity(s: &str) -> bool {
         .or_else(|| s.strip_suffix('E'))
         .unwrap_or(s);
     let num = match num.split_once(['e', 'E']) {
-        Some((m, e)) if !e.is_empty() && e.trim_start_matches(['+', '-']).chars().all(|c| c.is_ascii_digit()) => m,
+        Some((m, e))
+            if !e.is_empty()
+                && e.trim_start_matches(['+', '-'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit()) =>
+        {
+            m
+        }
         Some(_) => return false,
         None => num,
     };
@@ -465,8 +483,14 @@ mod tests {
             b.profile(p).unwrap();
         }
         assert_eq!(b.spec.default_profile, "app");
-        assert_eq!(b.profile("platform").unwrap().pod_security.level, Level::Privileged);
-        assert_eq!(b.profile("app").unwrap().pod_security.level, Level::Restricted);
+        assert_eq!(
+            b.profile("platform").unwrap().pod_security.level,
+            Level::Privileged
+        );
+        assert_eq!(
+            b.profile("app").unwrap().pod_security.level,
+            Level::Restricted
+        );
     }
 
     #[test]
@@ -486,7 +510,10 @@ mod tests {
         let b = Baseline::builtin();
         assert_eq!(b.select_profile("pr-1", Some("data")).unwrap(), "data");
         let err = b.select_profile("x", Some("nope")).unwrap_err().to_string();
-        assert!(err.contains("\"nope\"") && err.contains("app, data, platform, preview"), "{err}");
+        assert!(
+            err.contains("\"nope\"") && err.contains("app, data, platform, preview"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -497,7 +524,10 @@ mod tests {
         assert_eq!(b.infer_env("team-dev", "app").as_deref(), Some("dev"));
         assert_eq!(b.infer_env("pr-12", "preview").as_deref(), Some("preview"));
         assert_eq!(b.infer_env("payments", "app"), None);
-        assert_eq!(b.infer_env("production-like", "app").as_deref(), Some("prod"));
+        assert_eq!(
+            b.infer_env("production-like", "app").as_deref(),
+            Some("prod")
+        );
         assert_eq!(b.infer_env("devops", "app"), None);
     }
 
@@ -508,7 +538,10 @@ mod tests {
         labels.insert(crate::PROFILE_LABEL.to_string(), "data".to_string());
         assert_eq!(b.profile_of_existing("pr-1", &labels), ("data", None));
         labels.insert(crate::PROFILE_LABEL.to_string(), "bogus".to_string());
-        assert_eq!(b.profile_of_existing("pr-1", &labels), ("preview", Some("bogus")));
+        assert_eq!(
+            b.profile_of_existing("pr-1", &labels),
+            ("preview", Some("bogus"))
+        );
     }
 
     #[test]

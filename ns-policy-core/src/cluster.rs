@@ -55,7 +55,11 @@ pub async fn connect(target: &Target) -> Result<Cluster> {
     config.connect_timeout = Some(Duration::from_secs(10));
     config.read_timeout = Some(target.request_timeout.unwrap_or(Duration::from_secs(60)));
     config.reset_reader_on_write = true;
-    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
     let default_namespace = config.default_namespace.clone();
     let client = Client::try_from(config).map_err(|e| Error::Unreachable {
         context: context.clone(),
@@ -89,7 +93,11 @@ async fn load_config(target: &Target) -> Result<(Config, String)> {
     };
     let kubeconfig = match &target.kubeconfig {
         Some(path) => Some(Kubeconfig::read_from(path).map_err(|e| {
-            Error::Kubeconfig(format!("cannot load kubeconfig {}: {}", path.display(), error_chain(&e)))
+            Error::Kubeconfig(format!(
+                "cannot load kubeconfig {}: {}",
+                path.display(),
+                error_chain(&e)
+            ))
         })?),
         None => match Kubeconfig::read() {
             Ok(k) => Some(k),
@@ -112,16 +120,29 @@ async fn load_config(target: &Target) -> Result<(Config, String)> {
         .unwrap_or_default();
     if let Some(ctx) = &target.context {
         if !kubeconfig.contexts.iter().any(|c| &c.name == ctx) {
-            let known: Vec<&str> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
+            let known: Vec<&str> = kubeconfig
+                .contexts
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
             return Err(Error::Kubeconfig(format!(
                 "context {ctx:?} not found in kubeconfig (contexts: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             )));
         }
     }
     let config = Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
-        .map_err(|e| Error::Kubeconfig(format!("invalid kubeconfig for context {context:?}: {}", error_chain(&e))))?;
+        .map_err(|e| {
+            Error::Kubeconfig(format!(
+                "invalid kubeconfig for context {context:?}: {}",
+                error_chain(&e)
+            ))
+        })?;
     Ok((config, context))
 }
 

@@ -116,7 +116,12 @@ impl Error {
     ///
     /// 403 becomes [`Error::Forbidden`] (with an `auth can-i` hint); other
     /// statuses keep code and reason; transport errors stay as client errors.
-    pub fn from_kube(verb: &str, resource: &str, namespace: Option<&str>, err: kube::Error) -> Self {
+    pub fn from_kube(
+        verb: &str,
+        resource: &str,
+        namespace: Option<&str>,
+        err: kube::Error,
+    ) -> Self {
         let scope = namespace
             .map(|n| format!(" in namespace {n:?}"))
             .unwrap_or_default();

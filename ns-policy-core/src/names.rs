@@ -42,17 +42,23 @@ pub fn validate_label_key(key: &str) -> std::result::Result<(), String> {
     };
     if let Some(prefix) = prefix {
         if prefix.is_empty() || prefix.len() > 253 {
-            return Err(format!("label key {key:?}: the prefix must be a DNS subdomain of 1 to 253 characters"));
+            return Err(format!(
+                "label key {key:?}: the prefix must be a DNS subdomain of 1 to 253 characters"
+            ));
         }
         let ok = prefix.split('.').all(|part| {
             !part.is_empty()
                 && part.len() <= 63
-                && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 && !part.starts_with('-')
                 && !part.ends_with('-')
         });
         if !ok {
-            return Err(format!("label key {key:?}: the prefix must be a lowercase DNS subdomain"));
+            return Err(format!(
+                "label key {key:?}: the prefix must be a lowercase DNS subdomain"
+            ));
         }
     }
     validate_label_value_chars(name, false)
@@ -80,7 +86,9 @@ fn validate_label_value_chars(s: &str, allow_empty: bool) -> std::result::Result
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
-        return Err(format!("contains {c:?} (allowed: letters, digits, '-', '_', '.')"));
+        return Err(format!(
+            "contains {c:?} (allowed: letters, digits, '-', '_', '.')"
+        ));
     }
     let first = s.chars().next().unwrap_or('a');
     let last = s.chars().last().unwrap_or('a');
@@ -100,8 +108,10 @@ pub fn parse_labels<S: AsRef<str>>(args: &[S]) -> Result<BTreeMap<String, String
                 "invalid label {arg:?}: expected KEY=VALUE, e.g. --label team=payments"
             ))
         })?;
-        validate_label_key(k).map_err(|e| Error::InvalidInput(format!("invalid label {arg:?}: {e}")))?;
-        validate_label_value(v).map_err(|e| Error::InvalidInput(format!("invalid label {arg:?}: {e}")))?;
+        validate_label_key(k)
+            .map_err(|e| Error::InvalidInput(format!("invalid label {arg:?}: {e}")))?;
+        validate_label_value(v)
+            .map_err(|e| Error::InvalidInput(format!("invalid label {arg:?}: {e}")))?;
         out.insert(k.to_string(), v.to_string());
     }
     Ok(out)
@@ -113,14 +123,31 @@ mod tests {
 
     #[test]
     fn accepts_dns1123_labels() {
-        for ok in ["a", "staging", "pr-123", "team-a-pr-9", "0abc", &"a".repeat(63)] {
+        for ok in [
+            "a",
+            "staging",
+            "pr-123",
+            "team-a-pr-9",
+            "0abc",
+            &"a".repeat(63),
+        ] {
             validate_namespace_name(ok).unwrap();
         }
     }
 
     #[test]
     fn rejects_names_that_are_not_dns1123_labels() {
-        for bad in ["", "Staging", "pr_1", "-a", "a-", "a.b", "ä", &"a".repeat(64), "a b"] {
+        for bad in [
+            "",
+            "Staging",
+            "pr_1",
+            "-a",
+            "a-",
+            "a.b",
+            "ä",
+            &"a".repeat(64),
+            "a b",
+        ] {
             let err = validate_namespace_name(bad).unwrap_err().to_string();
             assert!(err.contains(&format!("{bad:?}")), "{err}");
             assert!(err.contains("DNS-1123"), "{err}");
@@ -129,10 +156,18 @@ mod tests {
 
     #[test]
     fn parses_and_validates_labels() {
-        let m = parse_labels(&["team=payments", "cost-center=cc-42", "example.com/tier=gold"]).unwrap();
+        let m = parse_labels(&[
+            "team=payments",
+            "cost-center=cc-42",
+            "example.com/tier=gold",
+        ])
+        .unwrap();
         assert_eq!(m["team"], "payments");
         assert_eq!(m["example.com/tier"], "gold");
-        assert!(parse_labels(&["team"]).unwrap_err().to_string().contains("KEY=VALUE"));
+        assert!(parse_labels(&["team"])
+            .unwrap_err()
+            .to_string()
+            .contains("KEY=VALUE"));
         assert!(parse_labels(&["team=a b"]).is_err());
         assert!(parse_labels(&["Bad_Prefix/x=1"]).is_err());
         assert!(parse_labels(&["=x"]).is_err());

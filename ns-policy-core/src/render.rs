@@ -121,7 +121,11 @@ impl Object {
         match self {
             Object::Namespace(_) => 0,
             Object::ServiceAccount(_) | Object::LimitRange(_) | Object::Role(_) => 1,
-            Object::NetworkPolicy(np) if np.metadata.name.as_deref() != Some(names::DEFAULT_DENY) => 1,
+            Object::NetworkPolicy(np)
+                if np.metadata.name.as_deref() != Some(names::DEFAULT_DENY) =>
+            {
+                1
+            }
             _ => 2,
         }
     }
@@ -196,7 +200,10 @@ pub fn resolve(baseline: &Baseline, req: &Request<'_>) -> Result<Resolved> {
         .unwrap_or_default();
     let profile = match req.profile {
         Some(p) => baseline.select_profile(req.name, Some(p))?.to_string(),
-        None => baseline.profile_of_existing(req.name, &existing_labels).0.to_string(),
+        None => baseline
+            .profile_of_existing(req.name, &existing_labels)
+            .0
+            .to_string(),
     };
     let profile_def = baseline.profile(&profile)?;
     let mut labels = BTreeMap::new();
@@ -233,12 +240,21 @@ pub fn resolve(baseline: &Baseline, req: &Request<'_>) -> Result<Resolved> {
     let (created_at, expires_at) = match (req.ttl, profile_ttl) {
         (Some(ttl), _) => {
             let created = parse_time(crate::CREATED_AT_ANNOTATION).unwrap_or(req.now);
-            (Some(created), Some(req.now + chrono::Duration::from_std(ttl).map_err(|e| Error::InvalidInput(format!("--ttl: {e}")))?))
+            (
+                Some(created),
+                Some(
+                    req.now
+                        + chrono::Duration::from_std(ttl)
+                            .map_err(|e| Error::InvalidInput(format!("--ttl: {e}")))?,
+                ),
+            )
         }
         (None, Some(ttl)) => {
             let created = parse_time(crate::CREATED_AT_ANNOTATION).unwrap_or(req.now);
             let expires = parse_time(crate::EXPIRES_AT_ANNOTATION).unwrap_or(
-                req.now + chrono::Duration::from_std(ttl).map_err(|e| Error::InvalidInput(format!("ttl: {e}")))?,
+                req.now
+                    + chrono::Duration::from_std(ttl)
+                        .map_err(|e| Error::InvalidInput(format!("ttl: {e}")))?,
             );
             (Some(created), Some(expires))
         }
@@ -274,7 +290,9 @@ fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
 }
 
 fn quantities(m: &BTreeMap<String, String>) -> BTreeMap<String, Quantity> {
-    m.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect()
+    m.iter()
+        .map(|(k, v)| (k.clone(), Quantity(v.clone())))
+        .collect()
 }
 
 fn selector(labels: &[(&str, &str)]) -> LabelSelector {
@@ -282,7 +300,12 @@ fn selector(labels: &[(&str, &str)]) -> LabelSelector {
         match_labels: if labels.is_empty() {
             None
         } else {
-            Some(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+            Some(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
         },
         match_expressions: None,
     }
@@ -310,7 +333,10 @@ fn policy(ns: &str, name: &str, types: &[&str], spec: NetworkPolicySpec) -> Obje
 /// Labels a namespace of `profile` must carry besides the required ones.
 pub fn namespace_labels(spec: &NamespaceSpec, profile: &Profile) -> BTreeMap<String, String> {
     let mut labels = spec.labels.clone();
-    labels.insert(crate::MANAGED_BY_LABEL.into(), crate::MANAGED_BY_VALUE.into());
+    labels.insert(
+        crate::MANAGED_BY_LABEL.into(),
+        crate::MANAGED_BY_VALUE.into(),
+    );
     labels.insert(crate::PROFILE_LABEL.into(), spec.profile.clone());
     let level = profile.pod_security.level.to_string();
     for mode in ["enforce", "warn", "audit"] {
@@ -466,7 +492,10 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
                     from: same(),
                     ports: None,
                 }]),
-                egress: Some(vec![NetworkPolicyEgressRule { to: same(), ports: None }]),
+                egress: Some(vec![NetworkPolicyEgressRule {
+                    to: same(),
+                    ports: None,
+                }]),
                 ..Default::default()
             },
         ));
@@ -540,10 +569,16 @@ pub fn output_files(bundles: &[Bundle]) -> Vec<(String, String)> {
         let mut resources = Vec::new();
         for obj in &b.objects {
             let name = file_name(obj);
-            files.push((format!("{}/{}", b.namespace, name), crate::yaml::to_string(obj)));
+            files.push((
+                format!("{}/{}", b.namespace, name),
+                crate::yaml::to_string(obj),
+            ));
             resources.push(name);
         }
-        files.push((format!("{}/kustomization.yaml", b.namespace), kustomization(&resources)));
+        files.push((
+            format!("{}/kustomization.yaml", b.namespace),
+            kustomization(&resources),
+        ));
     }
     let dirs: Vec<String> = bundles.iter().map(|b| b.namespace.clone()).collect();
     files.push(("kustomization.yaml".to_string(), kustomization(&dirs)));

@@ -62,7 +62,9 @@ fn every_profile_renders_as_its_snapshot() {
 #[test]
 fn namespace_carries_required_psa_managed_by_and_profile_labels() {
     let b = bundle("staging", "app");
-    let Object::Namespace(ns) = &b.objects[0] else { panic!("Namespace must come first") };
+    let Object::Namespace(ns) = &b.objects[0] else {
+        panic!("Namespace must come first")
+    };
     let labels = ns.metadata.labels.as_ref().unwrap();
     assert_eq!(labels["env"], "staging");
     assert_eq!(labels["team"], "payments");
@@ -70,8 +72,14 @@ fn namespace_carries_required_psa_managed_by_and_profile_labels() {
     assert_eq!(labels["app.kubernetes.io/managed-by"], "kubectl-ns-policy");
     assert_eq!(labels["ns-policy.io/profile"], "app");
     for mode in ["enforce", "warn", "audit"] {
-        assert_eq!(labels[&format!("pod-security.kubernetes.io/{mode}")], "restricted");
-        assert_eq!(labels[&format!("pod-security.kubernetes.io/{mode}-version")], "latest");
+        assert_eq!(
+            labels[&format!("pod-security.kubernetes.io/{mode}")],
+            "restricted"
+        );
+        assert_eq!(
+            labels[&format!("pod-security.kubernetes.io/{mode}-version")],
+            "latest"
+        );
     }
     assert!(ns.metadata.annotations.is_none());
 }
@@ -79,40 +87,76 @@ fn namespace_carries_required_psa_managed_by_and_profile_labels() {
 #[test]
 fn platform_profile_is_privileged_but_keeps_strict_rbac() {
     let b = bundle("ingress-platform", "platform");
-    let Object::Namespace(ns) = &b.objects[0] else { panic!() };
+    let Object::Namespace(ns) = &b.objects[0] else {
+        panic!()
+    };
     assert_eq!(
         ns.metadata.labels.as_ref().unwrap()["pod-security.kubernetes.io/enforce"],
         "privileged"
     );
-    let Object::RoleBinding(rb) = find(&b, "RoleBinding", "ns-policy-team") else { panic!() };
+    let Object::RoleBinding(rb) = find(&b, "RoleBinding", "ns-policy-team") else {
+        panic!()
+    };
     assert_eq!(rb.role_ref.kind, "Role");
     assert_ne!(rb.role_ref.name, "cluster-admin");
     assert_eq!(rb.subjects.as_ref().unwrap()[0].kind, "Group");
     assert_eq!(rb.subjects.as_ref().unwrap()[0].name, "payments");
-    let Object::Role(role) = find(&b, "Role", "ns-policy-team") else { panic!() };
+    let Object::Role(role) = find(&b, "Role", "ns-policy-team") else {
+        panic!()
+    };
     for rule in role.rules.as_ref().unwrap() {
         assert!(!rule.verbs.iter().any(|v| v == "*"), "wildcard verb");
-        assert!(!rule.resources.iter().flatten().any(|r| r == "*"), "wildcard resource");
-        let writes = rule.verbs.iter().any(|v| ["create", "update", "patch", "delete"].contains(&v.as_str()));
+        assert!(
+            !rule.resources.iter().flatten().any(|r| r == "*"),
+            "wildcard resource"
+        );
+        let writes = rule
+            .verbs
+            .iter()
+            .any(|v| ["create", "update", "patch", "delete"].contains(&v.as_str()));
         let baseline_objects = rule.resources.iter().flatten().any(|r| {
-            ["networkpolicies", "resourcequotas", "limitranges", "roles", "rolebindings"].contains(&r.as_str())
+            [
+                "networkpolicies",
+                "resourcequotas",
+                "limitranges",
+                "roles",
+                "rolebindings",
+            ]
+            .contains(&r.as_str())
         });
-        assert!(!(writes && baseline_objects), "team may change baseline objects: {rule:?}");
+        assert!(
+            !(writes && baseline_objects),
+            "team may change baseline objects: {rule:?}"
+        );
     }
 }
 
 #[test]
 fn preview_forbids_pvcs_load_balancers_node_ports_and_has_ttl_annotations() {
     let b = bundle("pr-123", "preview");
-    let Object::ResourceQuota(q) = find(&b, "ResourceQuota", names::QUOTA) else { panic!() };
+    let Object::ResourceQuota(q) = find(&b, "ResourceQuota", names::QUOTA) else {
+        panic!()
+    };
     let hard = q.spec.as_ref().unwrap().hard.as_ref().unwrap();
-    for k in ["persistentvolumeclaims", "services.loadbalancers", "services.nodeports"] {
+    for k in [
+        "persistentvolumeclaims",
+        "services.loadbalancers",
+        "services.nodeports",
+    ] {
         assert_eq!(hard[k].0, "0", "{k}");
     }
-    for k in ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory", "pods"] {
+    for k in [
+        "requests.cpu",
+        "requests.memory",
+        "limits.cpu",
+        "limits.memory",
+        "pods",
+    ] {
         assert!(hard.contains_key(k), "{k}");
     }
-    let Object::Namespace(ns) = &b.objects[0] else { panic!() };
+    let Object::Namespace(ns) = &b.objects[0] else {
+        panic!()
+    };
     let ann = ns.metadata.annotations.as_ref().unwrap();
     assert_eq!(ann["ns-policy.io/created-at"], "2026-01-02T03:04:05Z");
     assert_eq!(ann["ns-policy.io/expires-at"], "2026-01-02T07:04:05Z");
@@ -121,49 +165,90 @@ fn preview_forbids_pvcs_load_balancers_node_ports_and_has_ttl_annotations() {
 #[test]
 fn data_profile_allows_pvcs_and_opts_out_of_downscaling() {
     let b = bundle("orders-db", "data");
-    let Object::ResourceQuota(q) = find(&b, "ResourceQuota", names::QUOTA) else { panic!() };
+    let Object::ResourceQuota(q) = find(&b, "ResourceQuota", names::QUOTA) else {
+        panic!()
+    };
     let hard = q.spec.as_ref().unwrap().hard.as_ref().unwrap();
     assert_ne!(hard["persistentvolumeclaims"].0, "0");
-    let Object::Namespace(ns) = &b.objects[0] else { panic!() };
-    assert_eq!(ns.metadata.annotations.as_ref().unwrap()["downscaler/exclude"], "true");
+    let Object::Namespace(ns) = &b.objects[0] else {
+        panic!()
+    };
+    assert_eq!(
+        ns.metadata.annotations.as_ref().unwrap()["downscaler/exclude"],
+        "true"
+    );
 }
 
 #[test]
 fn limit_range_has_default_default_request_and_max_for_containers() {
     let b = bundle("staging", "app");
-    let Object::LimitRange(lr) = find(&b, "LimitRange", names::LIMIT_RANGE) else { panic!() };
+    let Object::LimitRange(lr) = find(&b, "LimitRange", names::LIMIT_RANGE) else {
+        panic!()
+    };
     let item = &lr.spec.as_ref().unwrap().limits[0];
     assert_eq!(item.type_, "Container");
     assert!(item.default.as_ref().unwrap().contains_key("cpu"));
-    assert!(item.default_request.as_ref().unwrap().contains_key("memory"));
+    assert!(item
+        .default_request
+        .as_ref()
+        .unwrap()
+        .contains_key("memory"));
     assert!(item.max.as_ref().unwrap().contains_key("memory"));
 }
 
 #[test]
 fn default_deny_selects_all_pods_for_both_directions_without_rules() {
     let b = bundle("staging", "app");
-    let Object::NetworkPolicy(np) = find(&b, "NetworkPolicy", names::DEFAULT_DENY) else { panic!() };
+    let Object::NetworkPolicy(np) = find(&b, "NetworkPolicy", names::DEFAULT_DENY) else {
+        panic!()
+    };
     let spec = np.spec.as_ref().unwrap();
     assert_eq!(spec.pod_selector, Some(LabelSelector::default()));
-    assert_eq!(spec.policy_types.as_deref(), Some(&["Ingress".to_string(), "Egress".to_string()][..]));
+    assert_eq!(
+        spec.policy_types.as_deref(),
+        Some(&["Ingress".to_string(), "Egress".to_string()][..])
+    );
     assert!(spec.ingress.is_none() && spec.egress.is_none());
     // The deny goes in the last wave, after the allows.
     assert_eq!(b.objects.last().map(Object::kind), Some("NetworkPolicy"));
-    assert!(b.objects.iter().position(|o| o.name() == names::DEFAULT_DENY).unwrap()
-        > b.objects.iter().position(|o| o.name() == names::ALLOW_DNS).unwrap());
+    assert!(
+        b.objects
+            .iter()
+            .position(|o| o.name() == names::DEFAULT_DENY)
+            .unwrap()
+            > b.objects
+                .iter()
+                .position(|o| o.name() == names::ALLOW_DNS)
+                .unwrap()
+    );
 }
 
 #[test]
 fn dns_policy_selects_kube_system_by_metadata_name_on_53_udp_and_tcp() {
     let b = bundle("staging", "app");
-    let Object::NetworkPolicy(np) = find(&b, "NetworkPolicy", names::ALLOW_DNS) else { panic!() };
+    let Object::NetworkPolicy(np) = find(&b, "NetworkPolicy", names::ALLOW_DNS) else {
+        panic!()
+    };
     let rule = &np.spec.as_ref().unwrap().egress.as_ref().unwrap()[0];
     let peer = &rule.to.as_ref().unwrap()[0];
     assert_eq!(
-        peer.namespace_selector.as_ref().unwrap().match_labels.as_ref().unwrap()["kubernetes.io/metadata.name"],
+        peer.namespace_selector
+            .as_ref()
+            .unwrap()
+            .match_labels
+            .as_ref()
+            .unwrap()["kubernetes.io/metadata.name"],
         "kube-system"
     );
-    assert_eq!(peer.pod_selector.as_ref().unwrap().match_labels.as_ref().unwrap()["k8s-app"], "kube-dns");
+    assert_eq!(
+        peer.pod_selector
+            .as_ref()
+            .unwrap()
+            .match_labels
+            .as_ref()
+            .unwrap()["k8s-app"],
+        "kube-dns"
+    );
     let ports: Vec<(String, IntOrString)> = rule
         .ports
         .as_ref()
@@ -178,24 +263,37 @@ fn dns_policy_selects_kube_system_by_metadata_name_on_53_udp_and_tcp() {
 #[test]
 fn ingress_controller_policy_opens_only_serving_ports_from_its_namespace() {
     let b = bundle("staging", "app");
-    let Object::NetworkPolicy(np) = find(&b, "NetworkPolicy", names::ALLOW_INGRESS_CONTROLLER) else { panic!() };
+    let Object::NetworkPolicy(np) = find(&b, "NetworkPolicy", names::ALLOW_INGRESS_CONTROLLER)
+    else {
+        panic!()
+    };
     let rule = &np.spec.as_ref().unwrap().ingress.as_ref().unwrap()[0];
     let peer = &rule.from.as_ref().unwrap()[0];
     assert!(peer.pod_selector.is_none());
     assert_eq!(
-        peer.namespace_selector.as_ref().unwrap().match_labels.as_ref().unwrap()["kubernetes.io/metadata.name"],
+        peer.namespace_selector
+            .as_ref()
+            .unwrap()
+            .match_labels
+            .as_ref()
+            .unwrap()["kubernetes.io/metadata.name"],
         "ingress-nginx"
     );
     assert_eq!(rule.ports.as_ref().unwrap().len(), 2);
     // Platform and data profiles do not open to the ingress controller.
     let p = bundle("ingress-platform", "platform");
-    assert!(!p.objects.iter().any(|o| o.name() == names::ALLOW_INGRESS_CONTROLLER));
+    assert!(!p
+        .objects
+        .iter()
+        .any(|o| o.name() == names::ALLOW_INGRESS_CONTROLLER));
 }
 
 #[test]
 fn default_service_account_does_not_automount_tokens() {
     let b = bundle("staging", "app");
-    let Object::ServiceAccount(sa) = find(&b, "ServiceAccount", "default") else { panic!() };
+    let Object::ServiceAccount(sa) = find(&b, "ServiceAccount", "default") else {
+        panic!()
+    };
     assert_eq!(sa.automount_service_account_token, Some(false));
 }
 
@@ -211,10 +309,16 @@ fn rendering_requires_the_required_labels_and_names_the_flag() {
 fn rendering_rejects_bad_names_and_unknown_profiles() {
     let mut s = spec("staging", "app");
     s.name = "Bad_Name".into();
-    assert!(matches!(render(&Baseline::builtin(), &s), Err(Error::InvalidName { .. })));
+    assert!(matches!(
+        render(&Baseline::builtin(), &s),
+        Err(Error::InvalidName { .. })
+    ));
     let mut s = spec("staging", "app");
     s.profile = "gold".into();
-    assert!(matches!(render(&Baseline::builtin(), &s), Err(Error::UnknownProfile { .. })));
+    assert!(matches!(
+        render(&Baseline::builtin(), &s),
+        Err(Error::UnknownProfile { .. })
+    ));
 }
 
 #[test]
@@ -239,7 +343,10 @@ fn json_list_has_api_version_and_kind_on_every_item() {
     let list = to_json_list(&[bundle("staging", "app")]);
     assert_eq!(list["kind"], "List");
     for item in list["items"].as_array().unwrap() {
-        assert!(item["apiVersion"].is_string() && item["kind"].is_string(), "{item}");
+        assert!(
+            item["apiVersion"].is_string() && item["kind"].is_string(),
+            "{item}"
+        );
     }
 }
 
@@ -277,10 +384,19 @@ fn resolve_gives_preview_namespaces_a_ttl_and_keeps_an_existing_one() {
     let existing = Namespace {
         metadata: ObjectMeta {
             name: Some("pr-7".into()),
-            labels: Some(BTreeMap::from([("team".to_string(), "t".to_string()), ("cost-center".to_string(), "c".to_string())])),
+            labels: Some(BTreeMap::from([
+                ("team".to_string(), "t".to_string()),
+                ("cost-center".to_string(), "c".to_string()),
+            ])),
             annotations: Some(BTreeMap::from([
-                ("ns-policy.io/created-at".to_string(), "2026-03-01T08:00:00Z".to_string()),
-                ("ns-policy.io/expires-at".to_string(), "2026-03-01T14:00:00Z".to_string()),
+                (
+                    "ns-policy.io/created-at".to_string(),
+                    "2026-03-01T08:00:00Z".to_string(),
+                ),
+                (
+                    "ns-policy.io/expires-at".to_string(),
+                    "2026-03-01T14:00:00Z".to_string(),
+                ),
             ])),
             ..Default::default()
         },
@@ -289,7 +405,10 @@ fn resolve_gives_preview_namespaces_a_ttl_and_keeps_an_existing_one() {
     let mut req = request("pr-7", &given);
     req.existing = Some(&existing);
     let r = resolve(&b, &req).unwrap();
-    assert!(r.missing.is_empty(), "labels come from the existing namespace");
+    assert!(
+        r.missing.is_empty(),
+        "labels come from the existing namespace"
+    );
     assert_eq!(rfc3339(r.spec.created_at.unwrap()), "2026-03-01T08:00:00Z");
     assert_eq!(rfc3339(r.spec.expires_at.unwrap()), "2026-03-01T14:00:00Z");
     req.ttl = Some(std::time::Duration::from_secs(3600));
@@ -303,7 +422,10 @@ fn resolve_uses_the_existing_profile_label_unless_profile_is_given() {
     let b = Baseline::builtin();
     let existing = Namespace {
         metadata: ObjectMeta {
-            labels: Some(BTreeMap::from([("ns-policy.io/profile".to_string(), "data".to_string())])),
+            labels: Some(BTreeMap::from([(
+                "ns-policy.io/profile".to_string(),
+                "data".to_string(),
+            )])),
             ..Default::default()
         },
         ..Default::default()
@@ -315,5 +437,8 @@ fn resolve_uses_the_existing_profile_label_unless_profile_is_given() {
     req.profile = Some("platform");
     assert_eq!(resolve(&b, &req).unwrap().spec.profile, "platform");
     req.profile = Some("nope");
-    assert!(matches!(resolve(&b, &req), Err(Error::UnknownProfile { .. })));
+    assert!(matches!(
+        resolve(&b, &req),
+        Err(Error::UnknownProfile { .. })
+    ));
 }
