@@ -570,6 +570,7 @@ save_sysctls() {
     v=$(sysctl -n "$k" 2>/dev/null) && printf '%s=%s\n' "$k" "$v"
   done > "$STATE/sysctl.orig"
   [[ -d /var/log/containers ]] || touch "$STATE/created-var-log-containers"
+  [[ -d /var/lib/cni ]] || touch "$STATE/created-var-lib-cni"
 }
 
 setup_network() {
@@ -732,6 +733,8 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-
 subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: User, name: system:kube-router}
 EOF
+  # kube-router refuses to start before its Node object exists
+  wait_for kubelet 120 "node ${NODE_NAME} registered" kubectl_admin get node "$NODE_NAME"
   start kube-router "$BIN/kube-router" --run-firewall=true --run-router=false --run-service-proxy=false \
     --run-loadbalancer=false --enable-cni=false \
     --kubeconfig="$STATE/kube-router.kubeconfig" --hostname-override="${NODE_NAME}" \
@@ -775,17 +778,36 @@ wait_for_quiet() { # seconds command...: like wait_for, but returns 1 on timeout
 }
 
 # =================================================================== down ===
-# stop <component>: SIGTERM by PID, SIGKILL after a grace period
+# gone <pid>: process exited (a zombie counts as gone: PID 1 here may reap late)
+gone() {
+  [[ -d /proc/$1 ]] || return 0
+  local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+  [[ $st == Z || $st == X ]]
+}
+
+# stop <grace-seconds> <component>...: SIGTERM by PID (in parallel), SIGKILL after the grace period
 stop() {
-  local name=$1 grace=${2:-5} pid
-  alive "$name" || { rm -f "$RUN/$name.pid"; return 0; }
-  pid=$(pid_of "$name")
-  kill -TERM "$pid" 2>/dev/null || true
-  local end=$((SECONDS + grace))
-  while [[ -d /proc/$pid ]] && ((SECONDS < end)); do sleep 0.1; done
-  if [[ -d /proc/$pid ]]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
-  rm -f "$RUN/$name.pid"
-  log "stopped $name (pid $pid)"
+  local grace=$1; shift
+  local c pid pids=() names=()
+  for c in "$@"; do
+    if alive "$c"; then
+      pid=$(pid_of "$c"); kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid"); names+=("$c")
+    fi
+    rm -f "$RUN/$c.pid"
+  done
+  ((${#pids[@]})) || return 0
+  local end=$((SECONDS + grace)) all i
+  while :; do
+    all=1; for pid in "${pids[@]}"; do gone "$pid" || all=0; done
+    ((all)) && break
+    if ((SECONDS >= end)); then
+      for pid in "${pids[@]}"; do gone "$pid" || kill -KILL "$pid" 2>/dev/null || true; done
+      sleep 0.2; break
+    fi
+    sleep 0.1
+  done
+  for i in "${!pids[@]}"; do log "stopped ${names[$i]} (pid ${pids[$i]})"; done
 }
 
 # PIDs of containerd shims serving our containerd socket (identified by their
@@ -890,14 +912,10 @@ restore_sysctls() {
 cmd_down() {
   [[ $EUID -eq 0 ]] || die "must run as root"
   local t0=$SECONDS
-  stop kube-router 5
-  stop scheduler 3
-  stop controller-manager 3
-  stop kubelet 5
+  stop 5 kube-router scheduler controller-manager kubelet
   kill_containers
-  stop apiserver 5
-  stop containerd 5
-  stop etcd 5
+  stop 5 apiserver containerd
+  stop 5 etcd
   # shims of our containerd that outlived it (found by our unique socket path)
   local p; p=$(our_shim_pids)
   [[ -n $p ]] && { kill -KILL $p 2>/dev/null || true; log "killed leftover shims: $p"; }
@@ -910,6 +928,9 @@ cmd_down() {
   if [[ -d /var/log/containers ]]; then
     find /var/log/containers -maxdepth 1 -type l -lname "$STATE/*" -delete 2>/dev/null || true
     [[ -f $STATE/created-var-log-containers ]] && rmdir /var/log/containers 2>/dev/null || true
+  fi
+  if [[ -f $STATE/created-var-lib-cni ]]; then
+    rmdir /var/lib/cni/results /var/lib/cni/networks /var/lib/cni 2>/dev/null || true
   fi
   rm -rf "$STATE"
   log "cluster down ($((SECONDS - t0))s)"
