@@ -571,6 +571,8 @@ save_sysctls() {
   done > "$STATE/sysctl.orig"
   [[ -d /var/log/containers ]] || touch "$STATE/created-var-log-containers"
   [[ -d /var/lib/cni ]] || touch "$STATE/created-var-lib-cni"
+  [[ -d /run/containerd ]] || touch "$STATE/created-run-containerd"
+  [[ -d /var/lib/kubelet ]] || touch "$STATE/created-var-lib-kubelet"
 }
 
 setup_network() {
@@ -901,6 +903,12 @@ clean_network() {
   clean_iptables
   rm -rf "/var/lib/cni/networks/${CNI_NETWORK}"
   rm -f /var/lib/cni/results/"${CNI_NETWORK}"-* 2>/dev/null || true
+  # containerd's libcni result cache of the loopback network, for our sandboxes only
+  local sb
+  for sb in "$CONTAINERD_DIR"/root/io.containerd.grpc.v1.cri/sandboxes/* "$CONTAINERD_DIR"/state/io.containerd.grpc.v1.cri/sandboxes/*; do
+    [[ -e $sb ]] && rm -f /var/lib/cni/results/*-"${sb##*/}"-* 2>/dev/null
+  done
+  return 0
 }
 
 restore_sysctls() {
@@ -931,6 +939,16 @@ cmd_down() {
   fi
   if [[ -f $STATE/created-var-lib-cni ]]; then
     rmdir /var/lib/cni/results /var/lib/cni/networks /var/lib/cni 2>/dev/null || true
+  fi
+  # the kubelet's device-plugin socket dir is fixed at /var/lib/kubelet/device-plugins
+  if [[ -f $STATE/created-var-lib-kubelet ]]; then
+    rm -rf /var/lib/kubelet
+  else
+    rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+  fi
+  # containerd 1.6 always puts shim sockets under /run/containerd/s
+  if [[ -f $STATE/created-run-containerd && -d /run/containerd ]]; then
+    find /run/containerd -depth -type d -empty -delete 2>/dev/null || true
   fi
   rm -rf "$STATE"
   log "cluster down ($((SECONDS - t0))s)"
