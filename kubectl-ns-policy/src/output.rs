@@ -40,8 +40,6 @@ pub enum Paint {
     Green,
     /// Dim.
     Dim,
-    /// Bold.
-    Bold,
 }
 
 /// Wraps `s` in an ANSI style when `on`.
@@ -54,7 +52,6 @@ pub fn paint(s: &str, style: Paint, on: bool) -> String {
         Paint::Yellow => "33",
         Paint::Green => "32",
         Paint::Dim => "2",
-        Paint::Bold => "1",
     };
     format!("\x1b[{code}m{s}\x1b[0m")
 }

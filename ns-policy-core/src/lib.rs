@@ -11,6 +11,7 @@ pub mod apply;
 pub mod audit;
 pub mod baseline;
 pub mod cluster;
+pub mod collect;
 pub mod error;
 pub mod manifests;
 pub mod names;

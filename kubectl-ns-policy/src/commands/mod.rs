@@ -1,6 +1,8 @@
 //! One module per subcommand; each parses its arguments and calls the core.
 
+mod audit;
 mod create;
+mod gc;
 
 use anyhow::{Context, Result};
 use ns_policy_core::baseline::Baseline;
@@ -34,9 +36,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
             crate::output::print(&String::from_utf8_lossy(&buf))?;
             Ok(exit::OK)
         }
-        Command::Audit(_) | Command::Probe(_) | Command::Gc(_) => {
-            anyhow::bail!("this command is not available yet")
-        }
+        Command::Probe(_) => anyhow::bail!("probe is not wired in this revision"),
+        Command::Audit(args) => audit::run(g, args).await,
+        Command::Gc(args) => gc::run(g, args).await,
     }
 }
 
