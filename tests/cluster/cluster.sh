@@ -259,9 +259,14 @@ EOF
 }
 
 cmd_build() {
+  local t0=$SECONDS
   build_pause
-  build_kube_router
+  # kube-router builds concurrently with the (much larger) kube binary: this
+  # overlaps module downloads with compilation.
+  build_kube_router & local kr=$!
   build_kube
+  wait "$kr" || die "kube-router build failed"
+  log "builds done ($((SECONDS - t0))s)"
 }
 
 # ================================================================= images ===
