@@ -705,15 +705,17 @@ impl Evaluator {
         let Endpoint::Pod(pod) = subject else {
             return DirectionVerdict::not_applicable(direction, subject);
         };
-        let mut deny_only = Vec::new();
-        let mut with_rules = Vec::new();
+        let mut isolating: Vec<PolicyRef> = Vec::new();
+        let mut deny_only = 0;
         let mut allowed_by = Vec::new();
         for p in self.selecting(pod, direction) {
             let rules = p.rules(direction);
             if rules.is_empty() {
-                deny_only.push(p.reference.clone());
+                // Pure denies first, each group in name order.
+                isolating.insert(deny_only, p.reference.clone());
+                deny_only += 1;
             } else {
-                with_rules.push(p.reference.clone());
+                isolating.push(p.reference.clone());
             }
             for (i, r) in rules.iter().enumerate() {
                 if self.rule_matches(r, &p.reference.namespace, peer, dst, port, protocol) {
@@ -725,14 +727,17 @@ impl Evaluator {
                 }
             }
         }
-        let isolated = !deny_only.is_empty() || !with_rules.is_empty();
-        deny_only.extend(with_rules);
+        let isolated = !isolating.is_empty();
+        let mut endpoint = String::with_capacity(pod.namespace.len() + pod.name.len() + 1);
+        endpoint.push_str(&pod.namespace);
+        endpoint.push('/');
+        endpoint.push_str(&pod.name);
         DirectionVerdict {
             direction,
-            endpoint: subject.to_string(),
+            endpoint,
             applicable: true,
             isolated,
-            isolating_policies: deny_only,
+            isolating_policies: isolating,
             allowed: !isolated || !allowed_by.is_empty(),
             allowed_by,
         }
@@ -782,12 +787,16 @@ impl Evaluator {
     }
 
     fn namespace_matches<'a>(&'a self, sel: &Selector, namespace: &'a str) -> bool {
-        let labels = self.namespaces.get(namespace);
+        // The map is only consulted for keys other than the name label.
+        let labels = std::cell::OnceCell::new();
         sel.matches_with(|k| {
             if k == NAMESPACE_NAME_LABEL {
                 Some(namespace)
             } else {
-                labels.and_then(|l| l.get(k)).map(String::as_str)
+                labels
+                    .get_or_init(|| self.namespaces.get(namespace))
+                    .and_then(|l| l.get(k))
+                    .map(String::as_str)
             }
         })
     }
