@@ -1352,57 +1352,24 @@ spec:
     (Evaluator::new(namespaces, policies), pods)
 }
 
+/// The fast path (`is_allowed`) agrees with the full evaluation over a
+/// 1,000-namespace fixture. Timing lives in the benchmark
+/// (`cargo run --release -p ns-policy-core --example bench_predict`), never in
+/// a test.
 #[test]
-fn scale_thousand_namespaces_many_queries() {
+fn fast_path_agrees_with_evaluate_on_a_thousand_namespaces() {
     let (e, pods) = scale_fixture(1000);
-    // Release builds: 1,000,000 full evaluations must take well under 2 s;
-    // debug builds run a smaller sample for correctness only.
-    let n: usize = if cfg!(debug_assertions) {
-        20_000
-    } else {
-        1_000_000
-    };
-    let query = |q: usize| {
+    let n = 20_000usize;
+    let mut allowed_count = 0usize;
+    for q in 0..n {
         let from = &pods[q % pods.len()];
         let to = &pods[(q * 7919 + 13) % pods.len()];
         let port = [8080, 8050, 53, 9999][q % 4];
-        (from, to, port)
-    };
-    let start = std::time::Instant::now();
-    let mut allowed_count = 0usize;
-    for q in 0..n {
-        let (from, to, port) = query(q);
-        if e.evaluate(from, to, port, TCP).allowed {
-            allowed_count += 1;
-        }
+        let full = e.evaluate(from, to, port, TCP).allowed;
+        assert_eq!(full, e.is_allowed(from, to, port, TCP), "query {q}");
+        allowed_count += usize::from(full);
     }
-    let evaluate_time = start.elapsed();
-    let start = std::time::Instant::now();
-    let mut fast_count = 0usize;
-    for q in 0..n {
-        let (from, to, port) = query(q);
-        if e.is_allowed(from, to, port, TCP) {
-            fast_count += 1;
-        }
-    }
-    let fast_time = start.elapsed();
-    eprintln!(
-        "{n} queries: evaluate {evaluate_time:?}, is_allowed {fast_time:?} ({allowed_count} allowed)"
-    );
-    assert_eq!(allowed_count, fast_count);
     assert!(allowed_count > 0 && allowed_count < n);
-    if !cfg!(debug_assertions) {
-        // Measured on a shared 2-core machine: evaluate ~1.0 s, is_allowed
-        // ~0.4 s (while a Go build ran); the bounds leave room for a busy CPU.
-        assert!(
-            fast_time.as_secs_f64() < 2.0,
-            "{n} is_allowed took {fast_time:?}"
-        );
-        assert!(
-            evaluate_time.as_secs_f64() < 4.0,
-            "{n} evaluate took {evaluate_time:?}"
-        );
-    }
     // Spot checks of the fixture's meaning.
     let even = &pods[2];
     let odd = &pods[3];
