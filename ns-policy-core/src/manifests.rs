@@ -16,6 +16,8 @@
 //! * Kustomization files are skipped. Objects of kinds the auditor does not
 //!   look at (CRDs, ConfigMaps, other API versions...) are counted in
 //!   [`ManifestSet::ignored`].
+//! * `metadata.managedFields` is dropped (server bookkeeping, large, unused
+//!   offline).
 //! * The first error stops the load: nothing is half-loaded. Errors name
 //!   `file:line[:column]`.
 //!
@@ -302,17 +304,67 @@ impl ManifestSet {
         self.len() == 0
     }
 
+    /// Reserves the exact room the parsed objects need (no growth slack:
+    /// the typed objects are large).
+    fn reserve(&mut self, batches: &[Vec<Parsed>]) {
+        let mut counts = [0usize; 18];
+        for p in batches.iter().flatten() {
+            let slot = match p {
+                Parsed::Namespace(_) => 0,
+                Parsed::NetworkPolicy(_) => 1,
+                Parsed::ResourceQuota(_) => 2,
+                Parsed::LimitRange(_) => 3,
+                Parsed::Role(_) => 4,
+                Parsed::ClusterRole(_) => 5,
+                Parsed::RoleBinding(_) => 6,
+                Parsed::ClusterRoleBinding(_) => 7,
+                Parsed::ServiceAccount(_) => 8,
+                Parsed::Workload(w) => match w.typed {
+                    TypedWorkload::Pod(_) => 9,
+                    TypedWorkload::Deployment(_) => 10,
+                    TypedWorkload::StatefulSet(_) => 11,
+                    TypedWorkload::DaemonSet(_) => 12,
+                    TypedWorkload::ReplicaSet(_) => 13,
+                    TypedWorkload::Job(_) => 14,
+                    TypedWorkload::CronJob(_) => 15,
+                    TypedWorkload::ReplicationController(_) => 16,
+                },
+                Parsed::Ignored(_) | Parsed::Kustomization => 17,
+            };
+            counts[slot] += 1;
+        }
+        self.namespaces.reserve_exact(counts[0]);
+        self.network_policies.reserve_exact(counts[1]);
+        self.resource_quotas.reserve_exact(counts[2]);
+        self.limit_ranges.reserve_exact(counts[3]);
+        self.roles.reserve_exact(counts[4]);
+        self.cluster_roles.reserve_exact(counts[5]);
+        self.role_bindings.reserve_exact(counts[6]);
+        self.cluster_role_bindings.reserve_exact(counts[7]);
+        self.service_accounts.reserve_exact(counts[8]);
+        self.pods.reserve_exact(counts[9]);
+        self.deployments.reserve_exact(counts[10]);
+        self.stateful_sets.reserve_exact(counts[11]);
+        self.daemon_sets.reserve_exact(counts[12]);
+        self.replica_sets.reserve_exact(counts[13]);
+        self.jobs.reserve_exact(counts[14]);
+        self.cron_jobs.reserve_exact(counts[15]);
+        self.replication_controllers.reserve_exact(counts[16]);
+        self.raw_workloads
+            .reserve_exact(counts[9..17].iter().sum::<usize>());
+    }
+
     fn push(&mut self, parsed: Parsed) {
         match parsed {
-            Parsed::Namespace(o) => self.namespaces.push(o),
-            Parsed::NetworkPolicy(o) => self.network_policies.push(o),
-            Parsed::ResourceQuota(o) => self.resource_quotas.push(o),
-            Parsed::LimitRange(o) => self.limit_ranges.push(o),
-            Parsed::Role(o) => self.roles.push(o),
-            Parsed::ClusterRole(o) => self.cluster_roles.push(o),
-            Parsed::RoleBinding(o) => self.role_bindings.push(o),
-            Parsed::ClusterRoleBinding(o) => self.cluster_role_bindings.push(o),
-            Parsed::ServiceAccount(o) => self.service_accounts.push(o),
+            Parsed::Namespace(o) => self.namespaces.push(*o),
+            Parsed::NetworkPolicy(o) => self.network_policies.push(*o),
+            Parsed::ResourceQuota(o) => self.resource_quotas.push(*o),
+            Parsed::LimitRange(o) => self.limit_ranges.push(*o),
+            Parsed::Role(o) => self.roles.push(*o),
+            Parsed::ClusterRole(o) => self.cluster_roles.push(*o),
+            Parsed::RoleBinding(o) => self.role_bindings.push(*o),
+            Parsed::ClusterRoleBinding(o) => self.cluster_role_bindings.push(*o),
+            Parsed::ServiceAccount(o) => self.service_accounts.push(*o),
             Parsed::Workload(workload) => {
                 let ParsedWorkload { source, typed, raw } = *workload;
                 let raw_source = source.clone();
@@ -568,6 +620,7 @@ fn load_inputs(inputs: &[Input]) -> Result<ManifestSet> {
     }
     let parsed = parallel_map(&units, |unit| parse_unit(unit, &inputs[unit.input]))?;
     let mut set = ManifestSet::default();
+    set.reserve(&parsed);
     for batch in parsed {
         for p in batch {
             set.push(p);
@@ -676,15 +729,15 @@ struct ParsedWorkload {
 }
 
 enum Parsed {
-    Namespace(Located<Namespace>),
-    NetworkPolicy(Located<NetworkPolicy>),
-    ResourceQuota(Located<ResourceQuota>),
-    LimitRange(Located<LimitRange>),
-    Role(Located<Role>),
-    ClusterRole(Located<ClusterRole>),
-    RoleBinding(Located<RoleBinding>),
-    ClusterRoleBinding(Located<ClusterRoleBinding>),
-    ServiceAccount(Located<ServiceAccount>),
+    Namespace(Box<Located<Namespace>>),
+    NetworkPolicy(Box<Located<NetworkPolicy>>),
+    ResourceQuota(Box<Located<ResourceQuota>>),
+    LimitRange(Box<Located<LimitRange>>),
+    Role(Box<Located<Role>>),
+    ClusterRole(Box<Located<ClusterRole>>),
+    RoleBinding(Box<Located<RoleBinding>>),
+    ClusterRoleBinding(Box<Located<ClusterRoleBinding>>),
+    ServiceAccount(Box<Located<ServiceAccount>>),
     Workload(Box<ParsedWorkload>),
     Ignored(String),
     Kustomization,
@@ -755,7 +808,12 @@ fn located<T>(source: Source, object: T) -> Located<T> {
 
 const MAX_LIST_NESTING: usize = 16;
 
-fn classify(value: Value, source: Source, depth: usize, out: &mut Vec<Parsed>) -> Result<()> {
+fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed>) -> Result<()> {
+    // Server-side bookkeeping, often the bulk of `kubectl get -o yaml
+    // --show-managed-fields` output; nothing offline looks at it.
+    if let Some(Value::Object(meta)) = value.get_mut("metadata") {
+        meta.remove("managedFields");
+    }
     let Value::Object(map) = &value else {
         if value.is_null() {
             return Ok(()); // empty document
@@ -849,7 +907,7 @@ fn classify(value: Value, source: Source, depth: usize, out: &mut Vec<Parsed>) -
             $(
                 if kind == $ty::KIND && api_version == $ty::API_VERSION {
                     let object: $ty = typed(&value, kind, &source)?;
-                    out.push(Parsed::$ty(located(source, object)));
+                    out.push(Parsed::$ty(Box::new(located(source, object))));
                     return Ok(());
                 }
             )*
@@ -878,7 +936,7 @@ fn classify(value: Value, source: Source, depth: usize, out: &mut Vec<Parsed>) -
                 .entry(NAMESPACE_NAME_LABEL.to_string())
                 .or_insert(name);
         }
-        out.push(Parsed::Namespace(located(source, object)));
+        out.push(Parsed::Namespace(Box::new(located(source, object))));
         return Ok(());
     }
     plain!(

@@ -396,3 +396,16 @@ proptest! {
         let _ = load_paths(&[path]);
     }
 }
+
+#[test]
+fn managed_fields_are_dropped() {
+    let set = load_str(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  managedFields:\n  - manager: kubectl\n    operation: Apply\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: i}]}\n",
+        "d.yaml",
+    )
+    .unwrap();
+    assert_eq!(set.deployments[0].object.metadata.managed_fields, None);
+    assert!(set.raw_workloads[0].object.value["metadata"]
+        .get("managedFields")
+        .is_none());
+}
