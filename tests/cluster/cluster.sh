@@ -608,7 +608,8 @@ start() {
   mkdir -p "$LOGS" "$RUN"
   alive "$name" && return 0
   readlink -f "$bin" > "$RUN/$name.exe"
-  setsid "$bin" "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
+  # 9>&-: do not leak the up/down lock into long-running daemons
+  setsid "$bin" "$@" </dev/null >>"$LOGS/$name.log" 2>&1 9>&- &
   echo $! > "$RUN/$name.pid"
   log "started $name (pid $!)"
 }
@@ -986,11 +987,19 @@ cmd_status() {
   return 2
 }
 
+# serialize up/down/build between concurrent callers (lock file lives in the cache dir)
+with_lock() {
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/.lock"
+  flock -w 1800 9 || die "could not lock $CACHE/.lock"
+  "$@"
+}
+
 case "${1:-}" in
-  up) cmd_up ;;
-  down) cmd_down ;;
+  up) with_lock cmd_up ;;
+  down) with_lock cmd_down ;;
   status) cmd_status ;;
-  build) cmd_build ;;
+  build) with_lock cmd_build ;;
   build-kube) build_kube ;;
   build-kube-router) build_kube_router ;;
   *) echo "usage: $0 up|down|status|build" >&2; exit 2 ;;
