@@ -16,6 +16,7 @@ pub mod error;
 pub mod manifests;
 pub mod names;
 pub mod netpol;
+pub mod probe;
 pub mod pss;
 pub mod render;
 pub mod selector;

@@ -3,6 +3,7 @@
 mod audit;
 mod create;
 mod gc;
+mod probe;
 
 use anyhow::{Context, Result};
 use ns_policy_core::baseline::Baseline;
@@ -36,7 +37,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             crate::output::print(&String::from_utf8_lossy(&buf))?;
             Ok(exit::OK)
         }
-        Command::Probe(_) => anyhow::bail!("probe is not wired in this revision"),
+        Command::Probe(args) => probe::run(g, args).await,
         Command::Audit(args) => audit::run(g, args).await,
         Command::Gc(args) => gc::run(g, args).await,
     }

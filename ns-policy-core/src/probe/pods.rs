@@ -1,0 +1,194 @@
+//! The probe pods: one server (one container per port) and one client per
+//! namespace, built to pass Pod Security `restricted` and compute quotas.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort, ExecAction, Pod, PodSecurityContext, PodSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecurityContext, TCPSocketAction,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{ProbePlan, Role};
+use crate::netpol::Protocol;
+
+/// Numeric uid/gid of the probe containers (the agnhost image runs as root
+/// unless told otherwise, which `runAsNonRoot` would refuse).
+pub const PROBE_UID: i64 = 65532;
+/// cpu request of each probe container.
+pub const CPU_REQUEST: &str = "10m";
+/// memory request of each probe container.
+pub const MEMORY_REQUEST: &str = "16Mi";
+/// cpu limit of each probe container.
+pub const CPU_LIMIT: &str = "100m";
+/// memory limit of each probe container.
+pub const MEMORY_LIMIT: &str = "64Mi";
+/// Name of the client pod's container.
+pub const CLIENT_CONTAINER: &str = "client";
+/// Seconds added to the run timeout for `activeDeadlineSeconds` (a backstop
+/// if cleanup never runs).
+pub const DEADLINE_MARGIN_SECS: i64 = 120;
+
+/// Name of the server container listening on `port`.
+pub fn server_container_name(port: u16) -> String {
+    format!("serve-{port}")
+}
+
+/// Name of the container port `port` (an IANA service name: at most 15
+/// characters, with a letter).
+pub fn port_name(protocol: Protocol, port: u16) -> String {
+    format!("{}-{port}", protocol.as_str().to_ascii_lowercase())
+}
+
+fn resources() -> ResourceRequirements {
+    let map = |cpu: &str, mem: &str| {
+        BTreeMap::from([
+            ("cpu".to_string(), Quantity(cpu.to_string())),
+            ("memory".to_string(), Quantity(mem.to_string())),
+        ])
+    };
+    ResourceRequirements {
+        requests: Some(map(CPU_REQUEST, MEMORY_REQUEST)),
+        limits: Some(map(CPU_LIMIT, MEMORY_LIMIT)),
+        ..Default::default()
+    }
+}
+
+fn container_security() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".to_string()]),
+            add: None,
+        }),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        run_as_user: Some(PROBE_UID),
+        run_as_group: Some(PROBE_UID),
+        privileged: Some(false),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".to_string(),
+            localhost_profile: None,
+        }),
+        ..Default::default()
+    }
+}
+
+fn container(name: String, image: &str, args: Vec<String>) -> Container {
+    Container {
+        name,
+        image: Some(image.to_string()),
+        image_pull_policy: Some("IfNotPresent".to_string()),
+        command: Some(vec!["/agnhost".to_string()]),
+        args: Some(args),
+        resources: Some(resources()),
+        security_context: Some(container_security()),
+        ..Default::default()
+    }
+}
+
+fn pod(plan: &ProbePlan, namespace: &str, role: Role, containers: Vec<Container>) -> Pod {
+    let deadline = i64::try_from(plan.timeout().as_secs()).unwrap_or(i64::MAX / 2);
+    Pod {
+        metadata: ObjectMeta {
+            name: Some(plan.pod_name(role)),
+            namespace: Some(namespace.to_string()),
+            labels: Some(plan.labels(role)),
+            ..Default::default()
+        },
+        spec: Some(PodSpec {
+            containers,
+            restart_policy: Some("Never".to_string()),
+            automount_service_account_token: Some(false),
+            enable_service_links: Some(false),
+            termination_grace_period_seconds: Some(0),
+            active_deadline_seconds: Some(deadline.saturating_add(DEADLINE_MARGIN_SECS)),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: Some(PROBE_UID),
+                run_as_group: Some(PROBE_UID),
+                seccomp_profile: Some(SeccompProfile {
+                    type_: "RuntimeDefault".to_string(),
+                    localhost_profile: None,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        status: None,
+    }
+}
+
+/// The server pod of `namespace`: one `agnhost serve-hostname` container per
+/// port, each with a named container port and a readiness probe on it, so a
+/// Ready server is known to listen.
+pub fn server_pod(plan: &ProbePlan, namespace: &str) -> Pod {
+    let protocol = plan.protocol();
+    let containers = plan
+        .ports()
+        .iter()
+        .map(|&port| {
+            let flag = match protocol {
+                Protocol::Udp => "--udp",
+                _ => "--tcp",
+            };
+            let mut c = container(
+                server_container_name(port),
+                plan.image(),
+                vec![
+                    "serve-hostname".to_string(),
+                    flag.to_string(),
+                    "--http=false".to_string(),
+                    format!("--port={port}"),
+                ],
+            );
+            c.ports = Some(vec![ContainerPort {
+                name: Some(port_name(protocol, port)),
+                container_port: i32::from(port),
+                protocol: Some(protocol.as_str().to_string()),
+                ..Default::default()
+            }]);
+            let mut probe = Probe {
+                period_seconds: Some(1),
+                timeout_seconds: Some(2),
+                failure_threshold: Some(3),
+                ..Default::default()
+            };
+            match protocol {
+                Protocol::Udp => {
+                    probe.exec = Some(ExecAction {
+                        command: Some(vec![
+                            "/agnhost".to_string(),
+                            "connect".to_string(),
+                            format!("127.0.0.1:{port}"),
+                            "--protocol=udp".to_string(),
+                            "--timeout=1s".to_string(),
+                        ]),
+                    });
+                }
+                _ => {
+                    probe.tcp_socket = Some(TCPSocketAction {
+                        port: IntOrString::Int(i32::from(port)),
+                        host: None,
+                    });
+                }
+            }
+            c.readiness_probe = Some(probe);
+            c
+        })
+        .collect();
+    pod(plan, namespace, Role::Server, containers)
+}
+
+/// The client pod of `namespace`: `agnhost pause`, used to run
+/// `agnhost connect` by exec.
+pub fn client_pod(plan: &ProbePlan, namespace: &str) -> Pod {
+    let c = container(
+        CLIENT_CONTAINER.to_string(),
+        plan.image(),
+        vec!["pause".to_string()],
+    );
+    pod(plan, namespace, Role::Client, vec![c])
+}

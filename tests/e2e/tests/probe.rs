@@ -1,0 +1,344 @@
+//! `probe` against the real local cluster (kube-router enforces
+//! NetworkPolicies): isolation of namespaces made by `create`, an allow
+//! policy flipping exactly one cell, open namespaces, quota + PSA restricted
+//! admission, and cleanup after normal, interrupted and killed runs.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ns_policy_e2e::{cluster, code, plugin_bin, stderr, stdout, unique_name, Cluster};
+use serde_json::Value;
+
+const PROBE_SELECTOR: &str =
+    "app.kubernetes.io/managed-by=kubectl-ns-policy,ns-policy.io/probe-run";
+
+/// Namespaces made by the plugin: PSA restricted, quota, LimitRange, default
+/// deny both ways, same-namespace, DNS and ingress-controller allows.
+fn create(c: &Cluster, names: &[&str]) {
+    let mut args = vec!["create"];
+    args.extend_from_slice(names);
+    args.extend_from_slice(&[
+        "--label",
+        "team=probe",
+        "--label",
+        "cost-center=cc-1",
+        "--label",
+        "env=dev",
+        "--yes",
+    ]);
+    let out = c.plugin(&args);
+    assert_eq!(code(&out), 0, "create failed: {}", stderr(&out));
+}
+
+/// A namespace without NetworkPolicies, enforcing PSA restricted, with a
+/// compute quota that requires requests and limits.
+fn plain_namespace(c: &Cluster, ns: &str, pods: u32) {
+    c.kubectl_ok(&["create", "namespace", ns]);
+    c.kubectl_ok(&[
+        "label",
+        "namespace",
+        ns,
+        "pod-security.kubernetes.io/enforce=restricted",
+        "pod-security.kubernetes.io/enforce-version=latest",
+    ]);
+    let quota = format!(
+        r#"apiVersion: v1
+kind: ResourceQuota
+metadata: {{name: compute, namespace: {ns}}}
+spec:
+  hard:
+    pods: "{pods}"
+    requests.cpu: "1"
+    requests.memory: 1Gi
+    limits.cpu: "2"
+    limits.memory: 2Gi
+"#
+    );
+    let out = c.kubectl_stdin(&["apply", "-f", "-"], &quota);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn probe_json(c: &Cluster, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["probe"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-o", "json"]);
+    let start = Instant::now();
+    let out = c.plugin(&all);
+    eprintln!("probe {args:?} took {:.1}s", start.elapsed().as_secs_f64());
+    let text = stdout(&out);
+    let report = serde_json::from_str(&text).unwrap_or(Value::Null);
+    (
+        code(&out),
+        report,
+        format!("stdout:\n{text}\nstderr:\n{}", stderr(&out)),
+    )
+}
+
+/// (from, to) -> (expected, observed) for port 8080.
+fn cell<'a>(report: &'a Value, from: &str, to: &str) -> (&'a str, &'a str) {
+    let r = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["from"] == from && r["to"] == to && r["port"] == 8080)
+        .unwrap_or_else(|| panic!("no cell {from} -> {to}: {report}"));
+    (
+        r["expected"].as_str().unwrap_or("?"),
+        r["observed"].as_str().unwrap_or("?"),
+    )
+}
+
+fn probe_pods(c: &Cluster, namespaces: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for ns in namespaces {
+        let names = c.kubectl_ok(&[
+            "get",
+            "pods",
+            "-n",
+            ns,
+            "-l",
+            PROBE_SELECTOR,
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}",
+        ]);
+        out.extend(
+            names
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(|l| format!("{ns}/{l}")),
+        );
+    }
+    out
+}
+
+#[test]
+fn namespaces_made_by_create_are_isolated_from_each_other() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-probe-a");
+    let b = unique_name("e2e-probe-b");
+    let _g = c.guard(&[&a, &b]);
+    create(&c, &[&a, &b]);
+
+    let (rc, report, log) = probe_json(&c, &[&a, &b, "--port", "8080", "--expect-isolated"]);
+    assert_eq!(rc, 0, "{log}");
+    assert_eq!(cell(&report, &a, &b), ("deny", "deny"), "{log}");
+    assert_eq!(cell(&report, &b, &a), ("deny", "deny"), "{log}");
+    assert_eq!(cell(&report, &a, &a), ("allow", "allow"), "{log}");
+    assert_eq!(cell(&report, &b, &b), ("allow", "allow"), "{log}");
+    assert_eq!(report["enforced"], true, "{log}");
+    assert_eq!(report["summary"]["mismatches"], 0, "{log}");
+    // No probe pod is left after a normal run.
+    assert_eq!(probe_pods(&c, &[&a, &b]), Vec::<String>::new());
+
+    // The table names the namespaces and says the matrix was observed.
+    let out = c.plugin(&["probe", &a, &b]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(table.starts_with("FROM \\ TO"), "{table}");
+    assert!(table.contains("Observed from a client pod"), "{table}");
+    assert!(table.contains("policy enforcement: confirmed"), "{table}");
+}
+
+#[test]
+fn an_allow_policy_flips_exactly_the_expected_cell() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-flip-a");
+    let b = unique_name("e2e-flip-b");
+    let _g = c.guard(&[&a, &b]);
+    create(&c, &[&a, &b]);
+    // Ingress into b from a on 8080, and egress from a to b on 8080 (a has
+    // default-deny egress).
+    let policies = format!(
+        r#"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: allow-from-{a}, namespace: {b}}}
+spec:
+  podSelector: {{}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{{namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: {a}}}}}}}]
+    ports: [{{port: 8080, protocol: TCP}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: allow-to-{b}, namespace: {a}}}
+spec:
+  podSelector: {{}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{{namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: {b}}}}}}}]
+    ports: [{{port: 8080, protocol: TCP}}]
+"#
+    );
+    let out = c.kubectl_stdin(&["apply", "-f", "-"], &policies);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let (rc, report, log) = probe_json(&c, &[&a, &b, "--port", "8080"]);
+    assert_eq!(rc, 0, "{log}");
+    assert_eq!(cell(&report, &a, &b), ("allow", "allow"), "{log}");
+    assert_eq!(cell(&report, &b, &a), ("deny", "deny"), "{log}");
+    assert_eq!(cell(&report, &a, &a), ("allow", "allow"), "{log}");
+    assert_eq!(cell(&report, &b, &b), ("allow", "allow"), "{log}");
+    let explanation = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == a.as_str() && r["to"] == b.as_str())
+        .map(|r| r["explanation"].as_str().unwrap_or("").to_string())
+        .unwrap();
+    assert!(
+        explanation.contains(&format!("allow-from-{a}")),
+        "{explanation}"
+    );
+
+    // --expect-isolated now fails on the open cell.
+    let (rc, report, log) = probe_json(&c, &[&a, &b, "--expect-isolated"]);
+    assert_eq!(rc, 1, "{log}");
+    assert_eq!(report["summary"]["crossNamespaceAllowed"], 1, "{log}");
+}
+
+#[test]
+fn namespaces_without_network_policies_are_open() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-open-a");
+    let b = unique_name("e2e-open-b");
+    let _g = c.guard(&[&a, &b]);
+    plain_namespace(&c, &a, 10);
+    plain_namespace(&c, &b, 10);
+
+    let (rc, report, log) = probe_json(&c, &[&a, &b]);
+    assert_eq!(rc, 0, "{log}");
+    for (from, to) in [(&a, &b), (&b, &a), (&a, &a), (&b, &b)] {
+        assert_eq!(cell(&report, from, to), ("allow", "allow"), "{log}");
+    }
+    // Nothing is predicted denied: enforcement cannot be told.
+    assert!(report["enforced"].is_null(), "{log}");
+    let (rc, _, log) = probe_json(&c, &[&a, &b, "--expect-isolated"]);
+    assert_eq!(rc, 1, "{log}");
+}
+
+#[test]
+fn quota_and_psa_restricted_admit_the_probe_pods_and_rejections_are_reported() {
+    let Some(c) = cluster() else { return };
+    let ok = unique_name("e2e-quota");
+    let tight = unique_name("e2e-tight");
+    let _g = c.guard(&[&ok, &tight]);
+    // Exactly room for the server and the client.
+    plain_namespace(&c, &ok, 2);
+    let (rc, report, log) = probe_json(&c, &[&ok, "--port", "8080,9090"]);
+    assert_eq!(rc, 0, "{log}");
+    assert_eq!(report["summary"]["cells"], 2, "{log}");
+    assert_eq!(report["summary"]["observedAllow"], 2, "{log}");
+
+    // Room for one pod only: quota rejects the other; the real message is
+    // reported and nothing is left behind.
+    plain_namespace(&c, &tight, 1);
+    let out = c.plugin(&["probe", &tight]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("exceeded quota"), "{err}");
+    assert!(err.contains(&tight), "{err}");
+    assert_eq!(probe_pods(&c, &[&tight]), Vec::<String>::new());
+}
+
+#[test]
+fn usage_errors_exit_2_before_creating_anything() {
+    let Some(c) = cluster() else { return };
+    let missing = unique_name("e2e-missing");
+    let out = c.plugin(&["probe", &missing]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains(&format!("namespace \"{missing}\" not found")),
+        "{}",
+        stderr(&out)
+    );
+    let out = c.plugin(&["probe", "Not_A_Name"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("invalid namespace name"),
+        "{}",
+        stderr(&out)
+    );
+    let out = c.plugin(&["probe", "default", "--port", "0"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("invalid port 0"), "{}", stderr(&out));
+    let out = c.plugin(&["probe"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("at least one namespace"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Starts `probe` in the background and waits until its pods exist.
+fn start_probe(c: &Cluster, namespaces: &[&str]) -> std::process::Child {
+    let child = Command::new(plugin_bin())
+        .arg("--kubeconfig")
+        .arg(&c.kubeconfig)
+        .arg("probe")
+        .args(namespaces)
+        .args(["--timeout", "120s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn probe");
+    let appeared = c.wait_for(Duration::from_secs(60), || {
+        !probe_pods(c, namespaces).is_empty()
+    });
+    assert!(appeared, "probe pods never appeared");
+    child
+}
+
+#[test]
+fn an_interrupted_run_deletes_its_pods_and_exits_130() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-int-a");
+    let b = unique_name("e2e-int-b");
+    let _g = c.guard(&[&a, &b]);
+    create(&c, &[&a, &b]);
+    let child = start_probe(&c, &[&a, &b]);
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert_eq!(
+        probe_pods(&c, &[&a, &b]),
+        Vec::<String>::new(),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn cleanup_sweeps_leftovers_of_a_killed_run() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-sweep");
+    let _g = c.guard(&[&a]);
+    create(&c, &[&a]);
+    let mut child = start_probe(&c, &[&a]);
+    // SIGKILL: no chance to clean up.
+    child.kill().expect("kill");
+    let _ = child.wait();
+    // Creation may still be landing; wait for both pods.
+    c.wait_for(Duration::from_secs(10), || probe_pods(&c, &[&a]).len() == 2);
+    let left = probe_pods(&c, &[&a]);
+    assert!(!left.is_empty(), "the killed run should leave pods");
+
+    let out = c.plugin(&["probe", "--cleanup", &a]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    for pod in &left {
+        let name = pod.rsplit('/').next().unwrap();
+        assert!(text.contains(&format!("pod/{name} deleted")), "{text}");
+    }
+    assert_eq!(probe_pods(&c, &[&a]), Vec::<String>::new());
+    // Nothing left: a second sweep says so and succeeds.
+    let out = c.plugin(&["probe", "--cleanup", &a]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).is_empty());
+}
