@@ -787,19 +787,47 @@ fn describe(kind: &str, value: &Value) -> String {
     }
 }
 
-/// Deserializes a typed object, naming the object (and `metadata` if that is
-/// where the problem is) on error.
+/// Deserializes a typed object, naming the object (and the field at fault
+/// when it can be found) on error.
 fn typed<T: DeserializeOwned>(value: &Value, kind: &str, source: &Source) -> Result<T> {
     T::deserialize(value).map_err(|e| {
-        let where_ = match value.get("metadata") {
-            Some(meta) if ObjectMeta::deserialize(meta).is_err() => "metadata: ",
-            _ => "",
-        };
-        invalid(
-            source,
-            format_args!("{}: {where_}{e}", describe(kind, value)),
-        )
+        let at = culprit::<T>(value)
+            .map(|field| format!(" (at {field})"))
+            .unwrap_or_default();
+        invalid(source, format_args!("{}: {e}{at}", describe(kind, value)))
     })
+}
+
+/// Error path only: finds the top-level field (or `metadata.x`) that makes
+/// `value` fail to deserialize as `T`, by leaving fields out one at a time.
+fn culprit<T: DeserializeOwned>(value: &Value) -> Option<String> {
+    let map = value.as_object()?;
+    if let Some(meta) = map.get("metadata") {
+        if ObjectMeta::deserialize(meta).is_err() {
+            let field = meta.as_object().and_then(|meta| {
+                meta.iter().find_map(|(k, v)| {
+                    let single = Value::Object([(k.clone(), v.clone())].into_iter().collect());
+                    ObjectMeta::deserialize(&single).is_err().then(|| k.clone())
+                })
+            });
+            return Some(field.map_or("metadata".to_string(), |k| format!("metadata.{k}")));
+        }
+    }
+    for key in map.keys() {
+        if key == "apiVersion" || key == "kind" {
+            continue;
+        }
+        let mut without = map.clone();
+        without.remove(key);
+        match T::deserialize(&Value::Object(without)) {
+            Ok(_) => return Some(key.clone()),
+            Err(e) if e.to_string() == format!("missing field `{key}`") => {
+                return Some(key.clone())
+            }
+            Err(_) => {}
+        }
+    }
+    None
 }
 
 fn located<T>(source: Source, object: T) -> Located<T> {

@@ -195,14 +195,25 @@ fn wrong_typed_fields_are_errors_naming_the_object() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n# the bad one\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  labels: [a, b]\n";
     let err = load_err(text, "ns.yaml");
     assert!(
-        err.starts_with("DIR/ns.yaml:6: Namespace \"x\": metadata: invalid type"),
+        err.starts_with("DIR/ns.yaml:6: Namespace \"x\": invalid type: sequence")
+            && err.ends_with("(at metadata.labels)"),
         "{err}"
     );
 
     let text = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: t}\nspec:\n  podSelector: {}\n  policyTypes: Ingress\n";
     let err = load_err(text, "np.yaml");
     assert!(
-        err.starts_with("DIR/np.yaml:1: NetworkPolicy \"t/np\": invalid type"),
+        err.starts_with("DIR/np.yaml:1: NetworkPolicy \"t/np\": invalid type")
+            && err.ends_with("(at spec)"),
+        "{err}"
+    );
+
+    // A required field with the wrong type.
+    let text = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: rb}\nroleRef: edit\n";
+    let err = load_err(text, "rb.yaml");
+    assert!(
+        err.starts_with("DIR/rb.yaml:1: RoleBinding \"rb\": invalid type")
+            && err.ends_with("(at roleRef)"),
         "{err}"
     );
 }
