@@ -548,6 +548,9 @@ pub struct ProbeReport {
     pub enforced: Option<bool>,
 }
 
+/// Reports with at least this many cells are built on several threads.
+const PARALLEL_THRESHOLD: usize = 20_000;
+
 /// What a report means for the exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProbeOutcome {
@@ -596,10 +599,8 @@ impl ProbeReport {
         prediction: &Prediction,
         observed: Option<&[Observation]>,
     ) -> Self {
-        let mut results = Vec::with_capacity(plan.cell_count());
-        let mut summary = Summary::default();
         let (clients, servers) = plan.endpoints(ips);
-        for (i, &allowed) in prediction.allowed.iter().enumerate() {
+        let result_of = |i: usize| {
             let cell = plan.cell(i);
             let port = plan.ports()[cell.port];
             let explanation = evaluator
@@ -610,9 +611,9 @@ impl ProbeReport {
                     plan.protocol(),
                 )
                 .explain();
-            let expected = Connectivity::from_allowed(allowed);
+            let expected = Connectivity::from_allowed(prediction.allowed[i]);
             let obs = observed.and_then(|o| o.get(i));
-            let result = ProbeResult {
+            ProbeResult {
                 from: plan.namespaces()[cell.from].clone(),
                 to: plan.namespaces()[cell.to].clone(),
                 port,
@@ -622,9 +623,45 @@ impl ProbeReport {
                 matches: obs.map(|o| o.outcome.agrees_with(expected)),
                 detail: obs.map(|o| o.detail.clone()),
                 explanation,
-            };
+            }
+        };
+        let total = prediction.allowed.len();
+        // Explanations dominate big offline reports: build them on all cores.
+        let threads = if total < PARALLEL_THRESHOLD {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
+        };
+        let results: Vec<ProbeResult> = if threads == 1 {
+            (0..total).map(result_of).collect()
+        } else {
+            let chunk = total.div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..total)
+                    .step_by(chunk)
+                    .map(|start| {
+                        let result_of = &result_of;
+                        scope.spawn(move || {
+                            (start..(start + chunk).min(total))
+                                .map(result_of)
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                let mut all = Vec::with_capacity(total);
+                for h in handles {
+                    match h.join() {
+                        Ok(mut part) => all.append(&mut part),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                all
+            })
+        };
+        let mut summary = Summary::default();
+        for result in &results {
             summary.cells += 1;
-            match expected {
+            match result.expected {
                 Connectivity::Allow => summary.expected_allow += 1,
                 Connectivity::Deny => summary.expected_deny += 1,
             }
@@ -641,7 +678,6 @@ impl ProbeReport {
             if result.cross_namespace_allowed() {
                 summary.cross_namespace_allowed += 1;
             }
-            results.push(result);
         }
         let enforced =
             observed.and_then(|_| enforcement(results.iter().map(|r| (r.expected, r.observed))));

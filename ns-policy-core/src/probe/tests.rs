@@ -553,3 +553,23 @@ fn leftover_selector_matches_managed_probe_pods_of_any_run() {
         "ns-policy.io/probe-run=run1"
     );
 }
+
+#[test]
+fn big_reports_built_in_parallel_keep_cell_order() {
+    let names: Vec<String> = (0..150).map(|i| format!("ns-{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let p = plan(&refs, &[8080]);
+    assert!(p.cell_count() >= PARALLEL_THRESHOLD);
+    let policies: Vec<NetworkPolicy> = names.iter().flat_map(|n| isolated_policies(n)).collect();
+    let ev = Evaluator::new(vec![], policies);
+    let report = ProbeReport::offline(&p, &ev, &ProbeIps::default());
+    assert_eq!(report.results.len(), p.cell_count());
+    for (i, r) in report.results.iter().enumerate() {
+        let c = p.cell(i);
+        assert_eq!((r.from.as_str(), r.to.as_str()), (refs[c.from], refs[c.to]));
+        let same = c.from == c.to;
+        assert_eq!(r.expected == Connectivity::Allow, same, "{r:?}");
+    }
+    assert_eq!(report.summary.expected_allow, 150);
+    assert_eq!(report.summary.expected_deny, 150 * 149);
+}
