@@ -352,7 +352,8 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
             match report.enforced {
                 Some(true) => "confirmed (a denied connection was blocked)",
                 Some(false) => "NOT enforced",
-                None => "unknown (no connection is expected to be denied)",
+                None if s.expected_deny == 0 => "unknown (the policies deny no probed connection)",
+                None => "unknown (no denied connection could be tested)",
             }
         ));
     }
