@@ -179,7 +179,7 @@ build_kube() {
   local src=$CACHE/src/kube ld
   ld=$(kube_ldflags)
   if ! stamp_ok "$BIN/kube" "$stamp"; then
-    log "building multi-call kube binary (apiserver, controller-manager, scheduler, kubelet, etcd) -- cold build takes ~20-30 min on 2 cores"
+    log "building multi-call kube binary (apiserver, controller-manager, scheduler, kubelet, etcd) -- a cold build takes ~10-15 min on 2 cores"
     (cd "$src" && go build -trimpath -ldflags "$ld" -o "$BIN/kube.new" .) >&2
     mv "$BIN/kube.new" "$BIN/kube"; echo "$stamp" > "$BIN/kube.stamp"
   fi
