@@ -47,10 +47,10 @@ pub enum ProbeError {
         message: String,
     },
     /// Pods were not Ready before the deadline.
-    #[error("probe pods not ready after {waited_secs}s: {pending}")]
+    #[error("probe pods not ready after {:.1}s: {pending}", waited.as_secs_f64())]
     NotReady {
-        /// Seconds waited.
-        waited_secs: u64,
+        /// Time waited.
+        waited: Duration,
         /// What each pending pod was waiting for.
         pending: String,
     },
@@ -346,7 +346,7 @@ pub async fn wait_ready(
         }
         if Instant::now() + opts.poll_interval >= opts.deadline {
             return Err(ProbeError::NotReady {
-                waited_secs: start.elapsed().as_secs(),
+                waited: start.elapsed(),
                 pending: pending.join("; "),
             });
         }
