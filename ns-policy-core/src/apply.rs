@@ -390,15 +390,14 @@ async fn execute_object(
         resource_version: rv,
         dry_run: opts.server_dry_run,
     };
-    if p.exists && p.changes.is_empty() {
-        return Ok(result(Action::Unchanged, p.resource_version.clone()));
+    if p.exists && (p.changes.is_empty() || opts.server_dry_run) {
+        // The plan already asked the server (dry run) what would change.
+        return Ok(result(p.action(), p.resource_version.clone()));
     }
     if p.exists && !confirmed && !opts.force_conflicts && !opts.server_dry_run {
         return Err(Error::InvalidInput(format!(
-            "{} {}/{} exists and would change; confirm with --yes",
-            obj.kind(),
-            ns,
-            obj.name()
+            "{} exists and would change; confirm with --yes",
+            display_name(obj, ns)
         )));
     }
     let scope = scope(obj, ns);
@@ -420,10 +419,8 @@ async fn execute_object(
         .await
         .map_err(|e| match e {
             kube::Error::Api(s) if s.code == 409 => Error::InvalidInput(format!(
-                "{} {}/{}: {}; rerun with --force-conflicts to take ownership of these fields",
-                obj.kind(),
-                ns,
-                obj.name(),
+                "{}: {}; rerun with --force-conflicts to take ownership of these fields",
+                display_name(obj, ns),
                 s.message
             )),
             e => Error::from_kube("patch", obj.resource(), scope.as_deref(), e),
@@ -451,6 +448,14 @@ async fn execute_object(
         Action::Configured
     };
     Ok(result(action, rv))
+}
+
+/// `Namespace x` or `NetworkPolicy ns/name`.
+fn display_name(obj: &Object, ns: &str) -> String {
+    match obj {
+        Object::Namespace(_) => format!("Namespace {ns}"),
+        _ => format!("{} {ns}/{}", obj.kind(), obj.name()),
+    }
 }
 
 #[cfg(test)]
