@@ -143,8 +143,48 @@ impl Cluster {
     /// kubectl that must succeed; returns stdout.
     pub fn kubectl_ok(&self, args: &[&str]) -> String {
         let out = self.kubectl(args);
-        assert!(out.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A kubeconfig for ServiceAccount `sa` of namespace `ns` (a fresh
+    /// token), to run the plugin with that account's permissions only.
+    pub fn service_account_kubeconfig(&self, ns: &str, sa: &str) -> PathBuf {
+        let token = self.kubectl_ok(&["create", "token", sa, "-n", ns]);
+        let server = self.kubectl_ok(&[
+            "config",
+            "view",
+            "--minify",
+            "-o",
+            "jsonpath={.clusters[0].cluster.server}",
+        ]);
+        let dir = std::env::temp_dir().join(unique_name("kubeconfig"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("config");
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster: {{server: '{server}', insecure-skip-tls-verify: true}}\ncontexts:\n- name: {sa}\n  context: {{cluster: local, user: {sa}}}\ncurrent-context: {sa}\nusers:\n- name: {sa}\n  user: {{token: '{}'}}\n",
+                token.trim()
+            ),
+        )
+        .expect("write kubeconfig");
+        path
+    }
+
+    /// Runs the plugin with another kubeconfig.
+    pub fn plugin_as(&self, kubeconfig: &Path, args: &[&str]) -> Output {
+        Command::new(plugin_bin())
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run kubectl-ns_policy")
     }
 
     /// A guard deleting the namespaces when dropped.

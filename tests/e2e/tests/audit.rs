@@ -7,7 +7,17 @@ use ns_policy_e2e::{cluster, code, stderr, stdout, unique_name, Cluster};
 use serde_json::Value;
 
 fn create(c: &Cluster, ns: &str, extra: &[&str]) {
-    let mut args = vec!["create", ns, "--label", "team=payments", "--label", "cost-center=cc-42", "--label", "env=dev", "--yes"];
+    let mut args = vec![
+        "create",
+        ns,
+        "--label",
+        "team=payments",
+        "--label",
+        "cost-center=cc-42",
+        "--label",
+        "env=dev",
+        "--yes",
+    ];
     args.extend_from_slice(extra);
     let out = c.plugin(&args);
     assert_eq!(code(&out), 0, "create {ns}: {}", stderr(&out));
@@ -17,8 +27,13 @@ fn audit_json(c: &Cluster, args: &[&str]) -> (i32, Value, String) {
     let mut all = vec!["audit", "-o", "json"];
     all.extend_from_slice(args);
     let out = c.plugin(&all);
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("audit -o json is JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "audit -o json is JSON ({e}): {}\n{}",
+            stdout(&out),
+            stderr(&out)
+        )
+    });
     (code(&out), report, stderr(&out))
 }
 
@@ -38,7 +53,12 @@ fn checks(report: &Value, ns: &str) -> Vec<String> {
 
 /// Creates a compliant namespace, breaks it with kubectl, and returns the
 /// audit's check IDs for it (the audit must exit 1 when an error is found).
-fn broken(c: &Cluster, prefix: &str, kubectl_steps: &[&[&str]], stdin_manifest: Option<&str>) -> (i32, Vec<String>) {
+fn broken(
+    c: &Cluster,
+    prefix: &str,
+    kubectl_steps: &[&[&str]],
+    stdin_manifest: Option<&str>,
+) -> (i32, Vec<String>) {
     let ns = unique_name(prefix);
     let _g = c.guard(&[&ns]);
     create(c, &ns, &[]);
@@ -72,18 +92,36 @@ fn namespace_made_by_create_passes_the_audit() {
     // The documented JSON shape.
     assert_eq!(report["kind"], "AuditReport");
     let first = &report["namespaces"][0];
-    assert!(first["name"].is_string() && first["profile"].is_string() && first["findings"].is_array());
+    assert!(
+        first["name"].is_string() && first["profile"].is_string() && first["findings"].is_array()
+    );
     assert_eq!(report["summary"]["namespaces"], 2);
-    let profiles: Vec<&str> = report["namespaces"].as_array().unwrap().iter().map(|n| n["profile"].as_str().unwrap()).collect();
-    assert!(profiles.contains(&"preview") && profiles.contains(&"app"), "{profiles:?}");
+    let profiles: Vec<&str> = report["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["profile"].as_str().unwrap())
+        .collect();
+    assert!(
+        profiles.contains(&"preview") && profiles.contains(&"app"),
+        "{profiles:?}"
+    );
 }
 
 #[test]
 fn missing_required_label_is_found() {
     let Some(c) = cluster() else { return };
-    let (exit, found) = broken(&c, "e2e-a-labels", &[&["label", "namespace", "{ns}", "cost-center-"]], None);
+    let (exit, found) = broken(
+        &c,
+        "e2e-a-labels",
+        &[&["label", "namespace", "{ns}", "cost-center-"]],
+        None,
+    );
     assert_eq!(exit, 1);
-    assert!(found.contains(&"labels.required-missing".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"labels.required-missing".to_string()),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -92,27 +130,52 @@ fn weaker_pod_security_is_found() {
     let (exit, found) = broken(
         &c,
         "e2e-a-psa",
-        &[&["label", "namespace", "{ns}", "pod-security.kubernetes.io/enforce=baseline", "--overwrite"]],
+        &[&[
+            "label",
+            "namespace",
+            "{ns}",
+            "pod-security.kubernetes.io/enforce=baseline",
+            "--overwrite",
+        ]],
         None,
     );
     assert_eq!(exit, 1);
-    assert!(found.contains(&"pod-security.enforce-weaker".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"pod-security.enforce-weaker".to_string()),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn missing_quota_is_found() {
     let Some(c) = cluster() else { return };
-    let (exit, found) = broken(&c, "e2e-a-quota", &[&["delete", "resourcequota", "ns-policy-quota", "-n", "{ns}"]], None);
+    let (exit, found) = broken(
+        &c,
+        "e2e-a-quota",
+        &[&["delete", "resourcequota", "ns-policy-quota", "-n", "{ns}"]],
+        None,
+    );
     assert_eq!(exit, 1);
-    assert!(found.contains(&"resource-quota.missing".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"resource-quota.missing".to_string()),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn missing_limit_range_is_found() {
     let Some(c) = cluster() else { return };
-    let (exit, found) = broken(&c, "e2e-a-limits", &[&["delete", "limitrange", "ns-policy-limits", "-n", "{ns}"]], None);
+    let (exit, found) = broken(
+        &c,
+        "e2e-a-limits",
+        &[&["delete", "limitrange", "ns-policy-limits", "-n", "{ns}"]],
+        None,
+    );
     assert_eq!(exit, 1);
-    assert!(found.contains(&"limit-range.missing".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"limit-range.missing".to_string()),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -121,24 +184,46 @@ fn allow_all_egress_rule_is_found() {
     let manifest = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: harmless-looking}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - {}\n";
     let (exit, found) = broken(&c, "e2e-a-open", &[], Some(manifest));
     assert_eq!(exit, 1);
-    assert!(found.contains(&"network-policy.open-rule".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"network-policy.open-rule".to_string()),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn namespace_without_policies_is_not_isolated() {
     let Some(c) = cluster() else { return };
-    let (exit, found) = broken(&c, "e2e-a-netpol", &[&["delete", "networkpolicies", "--all", "-n", "{ns}"]], None);
+    let (exit, found) = broken(
+        &c,
+        "e2e-a-netpol",
+        &[&["delete", "networkpolicies", "--all", "-n", "{ns}"]],
+        None,
+    );
     assert_eq!(exit, 1);
-    assert!(found.contains(&"network-policy.ingress-not-isolated".to_string()), "{found:?}");
-    assert!(found.contains(&"network-policy.egress-not-isolated".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"network-policy.ingress-not-isolated".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"network-policy.egress-not-isolated".to_string()),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn blocked_dns_is_found() {
     let Some(c) = cluster() else { return };
-    let (exit, found) = broken(&c, "e2e-a-dns", &[&["delete", "networkpolicy", "allow-dns", "-n", "{ns}"]], None);
+    let (exit, found) = broken(
+        &c,
+        "e2e-a-dns",
+        &[&["delete", "networkpolicy", "allow-dns", "-n", "{ns}"]],
+        None,
+    );
     assert_eq!(exit, 1);
-    assert!(found.iter().any(|f| f.starts_with("network-dns.")), "{found:?}");
+    assert!(
+        found.iter().any(|f| f.starts_with("network-dns.")),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -147,11 +232,22 @@ fn cluster_admin_binding_is_found() {
     let (exit, found) = broken(
         &c,
         "e2e-a-rbac",
-        &[&["create", "rolebinding", "too-much", "--clusterrole=cluster-admin", "--group=payments", "-n", "{ns}"]],
+        &[&[
+            "create",
+            "rolebinding",
+            "too-much",
+            "--clusterrole=cluster-admin",
+            "--group=payments",
+            "-n",
+            "{ns}",
+        ]],
         None,
     );
     assert_eq!(exit, 1);
-    assert!(found.contains(&"rbac.cluster-admin-binding".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"rbac.cluster-admin-binding".to_string()),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -162,8 +258,14 @@ fn privileged_workload_template_and_missing_resources_are_found() {
     let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: legacy}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: legacy}}\n  template:\n    metadata: {labels: {app: legacy}}\n    spec:\n      containers:\n      - name: app\n        image: docker.io/library/busybox:stable\n        securityContext: {privileged: true}\n";
     let (exit, found) = broken(&c, "e2e-a-wl", &[], Some(manifest));
     assert_eq!(exit, 1);
-    assert!(found.contains(&"workload-security.privileged".to_string()), "{found:?}");
-    assert!(found.iter().any(|f| f.starts_with("workload-resources.")), "{found:?}");
+    assert!(
+        found.contains(&"workload-security.privileged".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|f| f.starts_with("workload-resources.")),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -175,21 +277,41 @@ fn expired_preview_namespace_is_found_and_gc_deletes_it() {
     std::thread::sleep(Duration::from_secs(2));
     let (exit, report, _) = audit_json(&c, &[&pr]);
     assert_eq!(exit, 1);
-    assert!(checks(&report, &pr).contains(&"lifecycle.expired".to_string()), "{report}");
+    assert!(
+        checks(&report, &pr).contains(&"lifecycle.expired".to_string()),
+        "{report}"
+    );
 
     let listed = c.plugin(&["gc", "--dry-run"]);
     assert_eq!(code(&listed), 0, "{}", stderr(&listed));
     assert!(stdout(&listed).contains(&pr), "{}", stdout(&listed));
-    assert!(c.kubectl(&["get", "namespace", &pr]).status.success(), "dry run deleted it");
+    assert!(
+        c.kubectl(&["get", "namespace", &pr]).status.success(),
+        "dry run deleted it"
+    );
 
     let refused = c.plugin(&["gc"]);
-    assert_eq!(code(&refused), 2, "gc without --yes and without a TTY must refuse");
+    assert_eq!(
+        code(&refused),
+        2,
+        "gc without --yes and without a TTY must refuse"
+    );
 
     let deleted = c.plugin(&["gc", "--yes"]);
     assert_eq!(code(&deleted), 0, "{}", stderr(&deleted));
-    assert!(stdout(&deleted).contains(&format!("namespace/{pr} deleted")), "{}", stdout(&deleted));
+    assert!(
+        stdout(&deleted).contains(&format!("namespace/{pr} deleted")),
+        "{}",
+        stdout(&deleted)
+    );
     let gone = c.wait_for(Duration::from_secs(5), || {
-        let out = c.kubectl(&["get", "namespace", &pr, "-o", "jsonpath={.metadata.deletionTimestamp}"]);
+        let out = c.kubectl(&[
+            "get",
+            "namespace",
+            &pr,
+            "-o",
+            "jsonpath={.metadata.deletionTimestamp}",
+        ]);
         !out.status.success() || !stdout(&out).is_empty()
     });
     assert!(gone, "namespace not deleted");
@@ -201,13 +323,25 @@ fn existing_pods_that_restricted_would_reject_are_reported_by_the_api_server_dry
     let ns = unique_name("e2e-a-ready");
     let _g = c.guard(&[&ns]);
     c.kubectl_ok(&["create", "namespace", &ns]);
-    c.kubectl_ok(&["label", "namespace", &ns, "team=t", "cost-center=c", "env=dev"]);
+    c.kubectl_ok(&[
+        "label",
+        "namespace",
+        &ns,
+        "team=t",
+        "cost-center=c",
+        "env=dev",
+    ]);
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: rooty}\nspec:\n  containers:\n  - name: app\n    image: docker.io/library/busybox:stable\n    command: [sleep, '3600']\n";
     let out = c.kubectl_stdin(&["apply", "-n", &ns, "-f", "-"], pod);
     assert!(out.status.success(), "{}", stderr(&out));
     let (exit, report, _) = audit_json(&c, &[&ns]);
     assert_eq!(exit, 1);
-    let ns_report = report["namespaces"].as_array().unwrap().iter().find(|n| n["name"] == ns.as_str()).unwrap();
+    let ns_report = report["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == ns.as_str())
+        .unwrap();
     let dry: Vec<&Value> = ns_report["findings"]
         .as_array()
         .unwrap()
@@ -215,10 +349,16 @@ fn existing_pods_that_restricted_would_reject_are_reported_by_the_api_server_dry
         .filter(|f| f["check"] == "pod-security.dry-run-rejected")
         .collect();
     assert!(!dry.is_empty(), "{report}");
-    assert!(dry[0]["message"].as_str().unwrap().contains("rooty"), "{report}");
+    assert!(
+        dry[0]["message"].as_str().unwrap().contains("rooty"),
+        "{report}"
+    );
     // The label itself was not changed by the dry run.
     let labels = c.kubectl_ok(&["get", "namespace", &ns, "-o", "jsonpath={.metadata.labels}"]);
-    assert!(!labels.contains("pod-security.kubernetes.io/enforce"), "{labels}");
+    assert!(
+        !labels.contains("pod-security.kubernetes.io/enforce"),
+        "{labels}"
+    );
 }
 
 #[test]
@@ -228,15 +368,32 @@ fn all_skips_system_namespaces_and_selector_filters() {
     let _g = c.guard(&[&ns]);
     create(&c, &ns, &["--label", &format!("suite={ns}")]);
     let (_, report, _) = audit_json(&c, &["--all"]);
-    let names: Vec<&str> = report["namespaces"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = report["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&ns.as_str()), "{names:?}");
-    assert!(!names.contains(&"kube-system") && !names.contains(&"kube-node-lease"), "{names:?}");
+    assert!(
+        !names.contains(&"kube-system") && !names.contains(&"kube-node-lease"),
+        "{names:?}"
+    );
     let (_, report, _) = audit_json(&c, &["--all", "--include-system"]);
-    let names: Vec<&str> = report["namespaces"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = report["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&"kube-system"), "{names:?}");
     let (exit, report, _) = audit_json(&c, &["-l", &format!("suite={ns}")]);
     assert_eq!(exit, 0, "{report}");
-    assert_eq!(report["namespaces"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(
+        report["namespaces"].as_array().unwrap().len(),
+        1,
+        "{report}"
+    );
 }
 
 #[test]
@@ -248,7 +405,12 @@ fn fix_creates_what_is_missing_then_audits_clean() {
     c.kubectl_ok(&["delete", "resourcequota", "ns-policy-quota", "-n", &ns]);
     c.kubectl_ok(&["delete", "networkpolicy", "allow-dns", "-n", &ns]);
     let refused = c.plugin(&["audit", &ns, "--fix"]);
-    assert_eq!(code(&refused), 2, "--fix without a TTY needs --yes: {}", stderr(&refused));
+    assert_eq!(
+        code(&refused),
+        2,
+        "--fix without a TTY needs --yes: {}",
+        stderr(&refused)
+    );
     let (exit, report, err) = audit_json(&c, &[&ns, "--fix", "--yes"]);
     assert_eq!(exit, 0, "{report}\n{err}");
     assert!(checks(&report, &ns).is_empty(), "{report}");
@@ -270,26 +432,33 @@ fn forbidden_lists_make_checks_unknown_not_passing() {
         "--verb=get,list",
         "--resource=namespaces,resourcequotas,limitranges,serviceaccounts,pods,rolebindings.rbac.authorization.k8s.io,roles.rbac.authorization.k8s.io,clusterroles.rbac.authorization.k8s.io,deployments.apps,statefulsets.apps,daemonsets.apps,replicasets.apps,jobs.batch,cronjobs.batch,replicationcontrollers",
     ]);
-    c.kubectl_ok(&["create", "clusterrolebinding", &role, &format!("--clusterrole={role}"), &format!("--serviceaccount={home}:auditor")]);
-    let token = c.kubectl_ok(&["create", "token", "auditor", "-n", &home]);
-    let server = c.kubectl_ok(&["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]);
-    let dir = std::env::temp_dir().join(unique_name("kc"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let kc = dir.join("config");
-    std::fs::write(
-        &kc,
-        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: l\n  cluster: {{server: '{server}', insecure-skip-tls-verify: true}}\ncontexts:\n- name: a\n  context: {{cluster: l, user: a}}\ncurrent-context: a\nusers:\n- name: a\n  user: {{token: '{}'}}\n", token.trim()),
-    )
-    .unwrap();
-    let out = std::process::Command::new(ns_policy_e2e::plugin_bin())
-        .args(["--kubeconfig", kc.to_str().unwrap(), "audit", &ns, "-o", "json"])
-        .output()
-        .unwrap();
+    c.kubectl_ok(&[
+        "create",
+        "clusterrolebinding",
+        &role,
+        &format!("--clusterrole={role}"),
+        &format!("--serviceaccount={home}:auditor"),
+    ]);
+    let kc = c.service_account_kubeconfig(&home, "auditor");
+    let out = c.plugin_as(&kc, &["audit", &ns, "-o", "json"]);
     let _ = c.kubectl(&["delete", "clusterrolebinding,clusterrole", &role]);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
     let unknown = report["namespaces"][0]["unknown"].as_array().unwrap();
-    assert!(unknown.iter().any(|u| u["category"] == "network-policy"), "{report}");
-    assert!(!checks(&report, &ns).iter().any(|f| f.starts_with("network-policy.")), "{report}");
+    assert!(
+        unknown.iter().any(|u| u["category"] == "network-policy"),
+        "{report}"
+    );
+    assert!(
+        !checks(&report, &ns)
+            .iter()
+            .any(|f| f.starts_with("network-policy.")),
+        "{report}"
+    );
     let err = stderr(&out);
-    assert_eq!(err.matches("cannot list networkpolicies").count(), 1, "reported once: {err}");
+    assert_eq!(
+        err.matches("cannot list networkpolicies").count(),
+        1,
+        "reported once: {err}"
+    );
 }

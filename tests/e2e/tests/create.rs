@@ -67,7 +67,14 @@ fn create_applies_the_whole_bundle_and_the_api_server_admits_it() {
     assert_eq!(labels["app.kubernetes.io/managed-by"], "kubectl-ns-policy");
 
     // Server-side apply with our field manager.
-    let managers = c.kubectl_ok(&["get", "namespace", &ns, "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"]);
+    let managers = c.kubectl_ok(&[
+        "get",
+        "namespace",
+        &ns,
+        "--show-managed-fields",
+        "-o",
+        "jsonpath={.metadata.managedFields[*].manager}",
+    ]);
     assert!(managers.contains("kubectl-ns-policy"), "{managers}");
 
     // PodSecurity admission enforces restricted: a privileged pod is rejected.
@@ -76,17 +83,27 @@ fn create_applies_the_whole_bundle_and_the_api_server_admits_it() {
     );
     let rejected = c.kubectl_stdin(&["apply", "--dry-run=server", "-f", "-"], &privileged);
     assert!(!rejected.status.success());
-    assert!(stderr(&rejected).contains("violates PodSecurity \"restricted"), "{}", stderr(&rejected));
+    assert!(
+        stderr(&rejected).contains("violates PodSecurity \"restricted"),
+        "{}",
+        stderr(&rejected)
+    );
 
     // The LimitRange fills in requests and limits, so the quota admits a
     // restricted pod that sets none.
     let compliant = format!(
         "apiVersion: v1\nkind: Pod\nmetadata: {{name: good, namespace: {ns}}}\nspec:\n  securityContext: {{runAsNonRoot: true, runAsUser: 65532, seccompProfile: {{type: RuntimeDefault}}}}\n  containers:\n  - name: c\n    image: docker.io/library/busybox:stable\n    command: [sleep, '3600']\n    securityContext: {{allowPrivilegeEscalation: false, capabilities: {{drop: [ALL]}}}}\n"
     );
-    let admitted = c.kubectl_stdin(&["apply", "--dry-run=server", "-o", "json", "-f", "-"], &compliant);
+    let admitted = c.kubectl_stdin(
+        &["apply", "--dry-run=server", "-o", "json", "-f", "-"],
+        &compliant,
+    );
     assert!(admitted.status.success(), "{}", stderr(&admitted));
     let pod: serde_json::Value = serde_json::from_slice(&admitted.stdout).unwrap();
-    assert_eq!(pod["spec"]["containers"][0]["resources"]["limits"]["memory"], "512Mi");
+    assert_eq!(
+        pod["spec"]["containers"][0]["resources"]["limits"]["memory"],
+        "512Mi"
+    );
 }
 
 #[test]
@@ -102,9 +119,20 @@ fn second_create_changes_nothing_and_says_so() {
     let table = stdout(&second);
     let rows: Vec<&str> = table.lines().skip(1).collect();
     assert!(rows.len() >= 9, "{table}");
-    assert!(rows.iter().all(|r| r.trim_end().ends_with("unchanged")), "{table}");
-    assert!(stderr(&second).contains("0 created, 0 configured"), "{}", stderr(&second));
-    assert_eq!(before, resource_versions(&c, &ns), "resourceVersions changed");
+    assert!(
+        rows.iter().all(|r| r.trim_end().ends_with("unchanged")),
+        "{table}"
+    );
+    assert!(
+        stderr(&second).contains("0 created, 0 configured"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(
+        before,
+        resource_versions(&c, &ns),
+        "resourceVersions changed"
+    );
 }
 
 #[test]
@@ -126,18 +154,37 @@ fn server_dry_run_validates_and_stores_nothing() {
     let _g = c.guard(&[&ns]);
     let out = create(&c, &[&ns], &["--label", "env=dev", "--dry-run=server"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stdout(&out).contains("created (server dry run)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("created (server dry run)"),
+        "{}",
+        stdout(&out)
+    );
     let get = c.kubectl(&["get", "namespace", &ns]);
     assert!(!get.status.success(), "namespace was stored by a dry run");
 
     // On an existing namespace, the server dry run shows the change and
     // leaves the object as it was.
     c.kubectl_ok(&["create", "namespace", &ns]);
-    c.kubectl_ok(&["label", "namespace", &ns, "pod-security.kubernetes.io/enforce=baseline"]);
+    c.kubectl_ok(&[
+        "label",
+        "namespace",
+        &ns,
+        "pod-security.kubernetes.io/enforce=baseline",
+    ]);
     let out = create(&c, &[&ns], &["--label", "env=dev", "--dry-run=server"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stderr(&out).contains("\"baseline\" -> \"restricted\""), "{}", stderr(&out));
-    let level = c.kubectl_ok(&["get", "namespace", &ns, "-o", "jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}"]);
+    assert!(
+        stderr(&out).contains("\"baseline\" -> \"restricted\""),
+        "{}",
+        stderr(&out)
+    );
+    let level = c.kubectl_ok(&[
+        "get",
+        "namespace",
+        &ns,
+        "-o",
+        "jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}",
+    ]);
     assert_eq!(level, "baseline");
     let quotas = c.kubectl_ok(&["get", "resourcequotas", "-n", &ns, "-o", "name"]);
     assert!(quotas.trim().is_empty(), "{quotas}");
@@ -149,14 +196,28 @@ fn existing_namespace_with_weaker_settings_needs_yes_then_is_fixed() {
     let ns = unique_name("e2e-exist");
     let _g = c.guard(&[&ns]);
     c.kubectl_ok(&["create", "namespace", &ns]);
-    c.kubectl_ok(&["label", "namespace", &ns, "pod-security.kubernetes.io/enforce=baseline", "team=old"]);
+    c.kubectl_ok(&[
+        "label",
+        "namespace",
+        &ns,
+        "pod-security.kubernetes.io/enforce=baseline",
+        "team=old",
+    ]);
 
     // No TTY and no --yes: show what would change, apply nothing, exit 2.
     let out = create(&c, &[&ns], &["--label", "env=dev"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("metadata.labels.pod-security.kubernetes.io/enforce: \"baseline\" -> \"restricted\""), "{err}");
-    assert!(err.contains("metadata.labels.team: \"old\" -> \"payments\""), "{err}");
+    assert!(
+        err.contains(
+            "metadata.labels.pod-security.kubernetes.io/enforce: \"baseline\" -> \"restricted\""
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("metadata.labels.team: \"old\" -> \"payments\""),
+        "{err}"
+    );
     assert!(err.contains("--yes"), "{err}");
     let quotas = c.kubectl_ok(&["get", "resourcequotas", "-n", &ns, "-o", "name"]);
     assert!(quotas.trim().is_empty(), "something was applied: {quotas}");
@@ -164,9 +225,19 @@ fn existing_namespace_with_weaker_settings_needs_yes_then_is_fixed() {
     // With --yes the namespace is brought up to the baseline.
     let out = create(&c, &[&ns], &["--label", "env=dev", "--yes"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stdout(&out).contains(&format!("namespace/{ns}")), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("namespace/{ns}")),
+        "{}",
+        stdout(&out)
+    );
     assert!(stdout(&out).contains("configured"), "{}", stdout(&out));
-    let level = c.kubectl_ok(&["get", "namespace", &ns, "-o", "jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}"]);
+    let level = c.kubectl_ok(&[
+        "get",
+        "namespace",
+        &ns,
+        "-o",
+        "jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}",
+    ]);
     assert_eq!(level, "restricted");
     let quotas = c.kubectl_ok(&["get", "resourcequotas", "-n", &ns, "-o", "name"]);
     assert!(quotas.contains("ns-policy-quota"), "{quotas}");
@@ -186,10 +257,25 @@ fn several_names_are_applied_in_one_call_with_one_summary() {
         c.kubectl_ok(&["get", "networkpolicy", "default-deny", "-n", ns]);
     }
     // The preview namespace got its profile and TTL annotations.
-    let ann = c.kubectl_ok(&["get", "namespace", &p, "-o", "jsonpath={.metadata.annotations}"]);
+    let ann = c.kubectl_ok(&[
+        "get",
+        "namespace",
+        &p,
+        "-o",
+        "jsonpath={.metadata.annotations}",
+    ]);
     let ann: serde_json::Value = serde_json::from_str(&ann).unwrap();
-    assert!(ann["ns-policy.io/expires-at"].as_str().unwrap().ends_with('Z'));
-    let profile = c.kubectl_ok(&["get", "namespace", &p, "-o", "jsonpath={.metadata.labels.ns-policy\\.io/profile}"]);
+    assert!(ann["ns-policy.io/expires-at"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+    let profile = c.kubectl_ok(&[
+        "get",
+        "namespace",
+        &p,
+        "-o",
+        "jsonpath={.metadata.labels.ns-policy\\.io/profile}",
+    ]);
     assert_eq!(profile, "preview");
 }
 
@@ -200,10 +286,16 @@ fn bad_input_applies_nothing() {
     let _g = c.guard(&[&good]);
     let out = create(&c, &[&good, "Not_Valid"], &["--label", "env=dev"]);
     assert_eq!(code(&out), 2);
-    assert!(!c.kubectl(&["get", "namespace", &good]).status.success(), "half-applied");
+    assert!(
+        !c.kubectl(&["get", "namespace", &good]).status.success(),
+        "half-applied"
+    );
     let out = create(&c, &[&good], &["--label", "env=dev", "--profile", "gold"]);
     assert_eq!(code(&out), 2);
-    assert!(!c.kubectl(&["get", "namespace", &good]).status.success(), "half-applied");
+    assert!(
+        !c.kubectl(&["get", "namespace", &good]).status.success(),
+        "half-applied"
+    );
 }
 
 #[test]
@@ -213,26 +305,12 @@ fn forbidden_request_names_verb_and_resource() {
     let _g = c.guard(&[&home]);
     c.kubectl_ok(&["create", "namespace", &home]);
     c.kubectl_ok(&["create", "serviceaccount", "nobody", "-n", &home]);
-    let token = c.kubectl_ok(&["create", "token", "nobody", "-n", &home]);
-    let server = c.kubectl_ok(&["config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]);
-    let dir = std::env::temp_dir().join(unique_name("kc"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let kc = dir.join("config");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster: {{server: '{server}', insecure-skip-tls-verify: true}}\ncontexts:\n- name: nobody\n  context: {{cluster: local, user: nobody}}\ncurrent-context: nobody\nusers:\n- name: nobody\n  user: {{token: '{}'}}\n",
-            token.trim()
-        ),
-    )
-    .unwrap();
+    let kc = c.service_account_kubeconfig(&home, "nobody");
     let target = unique_name("e2e-forbidden");
-    let out = std::process::Command::new(ns_policy_e2e::plugin_bin())
-        .args(["--kubeconfig", kc.to_str().unwrap(), "create", &target])
-        .args(LABELS)
-        .args(["--label", "env=dev"])
-        .output()
-        .unwrap();
+    let mut args = vec!["create", target.as_str()];
+    args.extend_from_slice(&LABELS);
+    args.extend_from_slice(&["--label", "env=dev"]);
+    let out = c.plugin_as(&kc, &args);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("forbidden: cannot get namespaces"), "{err}");
