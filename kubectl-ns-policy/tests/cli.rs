@@ -5,7 +5,8 @@ use assert_cmd::Command;
 
 fn cmd() -> Command {
     let mut c = Command::cargo_bin("kubectl-ns_policy").expect("binary");
-    c.env("NO_COLOR", "1").env("KUBECONFIG", "/nonexistent/kubeconfig");
+    c.env("NO_COLOR", "1")
+        .env("KUBECONFIG", "/nonexistent/kubeconfig");
     c
 }
 
@@ -35,7 +36,10 @@ fn invalid_namespace_name_is_one_line_exit_2() {
     assert_eq!(code, 2);
     assert!(out.is_empty());
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("\"Bad_Name\"") && err.contains("DNS-1123"), "{err}");
+    assert!(
+        err.contains("\"Bad_Name\"") && err.contains("DNS-1123"),
+        "{err}"
+    );
     let long = "a".repeat(64);
     let (code, _, err) = run(&["create", &long, "--dry-run=client"]);
     assert_eq!(code, 2);
@@ -44,9 +48,20 @@ fn invalid_namespace_name_is_one_line_exit_2() {
 
 #[test]
 fn unknown_profile_names_the_known_ones() {
-    let (code, _, err) = run(&["create", "x", "--profile", "gold", "--dry-run=client", "--label", "team=a,cost-center=b"]);
+    let (code, _, err) = run(&[
+        "create",
+        "x",
+        "--profile",
+        "gold",
+        "--dry-run=client",
+        "--label",
+        "team=a,cost-center=b",
+    ]);
     assert_eq!(code, 2);
-    assert!(err.contains("\"gold\"") && err.contains("app, data, platform, preview"), "{err}");
+    assert!(
+        err.contains("\"gold\"") && err.contains("app, data, platform, preview"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -71,28 +86,54 @@ fn bad_label_and_bad_ttl_are_rejected() {
 
 #[test]
 fn client_dry_run_renders_yaml_without_a_cluster() {
-    let (code, out, err) = run(&["create", "staging", "--dry-run=client", "--label", "team=a", "--label", "cost-center=b"]);
+    let (code, out, err) = run(&[
+        "create",
+        "staging",
+        "--dry-run=client",
+        "--label",
+        "team=a",
+        "--label",
+        "cost-center=b",
+    ]);
     assert_eq!(code, 0, "{err}");
     let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&out)
         .map(|d| serde::Deserialize::deserialize(d).unwrap())
         .collect();
     let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
     assert_eq!(kinds[0], "Namespace");
-    for k in ["ResourceQuota", "LimitRange", "NetworkPolicy", "ServiceAccount", "Role", "RoleBinding"] {
+    for k in [
+        "ResourceQuota",
+        "LimitRange",
+        "NetworkPolicy",
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+    ] {
         assert!(kinds.contains(&k), "{k} missing in {kinds:?}");
     }
 }
 
 #[test]
 fn output_json_is_a_v1_list_and_needs_no_cluster() {
-    let (code, out, err) = run(&["create", "pr-9", "shop-staging", "-o", "json", "--label", "team=a,cost-center=b"]);
+    let (code, out, err) = run(&[
+        "create",
+        "pr-9",
+        "shop-staging",
+        "-o",
+        "json",
+        "--label",
+        "team=a,cost-center=b",
+    ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["kind"], "List");
     let items = v["items"].as_array().unwrap();
     let ns: Vec<&serde_json::Value> = items.iter().filter(|i| i["kind"] == "Namespace").collect();
     assert_eq!(ns.len(), 2);
-    assert_eq!(ns[0]["metadata"]["labels"]["ns-policy.io/profile"], "preview");
+    assert_eq!(
+        ns[0]["metadata"]["labels"]["ns-policy.io/profile"],
+        "preview"
+    );
     assert_eq!(ns[0]["metadata"]["labels"]["env"], "preview");
     assert!(ns[0]["metadata"]["annotations"]["ns-policy.io/expires-at"].is_string());
     assert_eq!(ns[1]["metadata"]["labels"]["env"], "staging");
@@ -102,13 +143,21 @@ fn output_json_is_a_v1_list_and_needs_no_cluster() {
 fn output_dir_writes_one_file_per_object_and_kustomizations() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = run(&[
-        "create", "staging", "--label", "team=a,cost-center=b", "--output-dir", dir.path().to_str().unwrap(),
+        "create",
+        "staging",
+        "--label",
+        "team=a,cost-center=b",
+        "--output-dir",
+        dir.path().to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(dir.path().join("kustomization.yaml").exists());
     assert!(dir.path().join("staging/kustomization.yaml").exists());
     assert!(dir.path().join("staging/namespace-staging.yaml").exists());
-    assert!(dir.path().join("staging/networkpolicy-default-deny.yaml").exists());
+    assert!(dir
+        .path()
+        .join("staging/networkpolicy-default-deny.yaml")
+        .exists());
 }
 
 #[test]
@@ -120,9 +169,19 @@ fn unreachable_cluster_names_context_and_server_exit_2() {
         "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\ncontexts:\n- name: dead\n  context: {cluster: c, user: u}\ncurrent-context: dead\nusers:\n- name: u\n  user: {token: t}\n",
     )
     .unwrap();
-    let (code, _, err) = run(&["create", "staging", "--label", "team=a,cost-center=b", "--kubeconfig", kc.to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "create",
+        "staging",
+        "--label",
+        "team=a,cost-center=b",
+        "--kubeconfig",
+        kc.to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
-    assert!(err.contains("dead") && err.contains("https://127.0.0.1:1"), "{err}");
+    assert!(
+        err.contains("dead") && err.contains("https://127.0.0.1:1"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
@@ -134,10 +193,22 @@ fn baseline_prints_the_built_in_one_and_validates_files() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("b.yaml");
     std::fs::write(&good, &out).unwrap();
-    let (code, _, err) = run(&["create", "x", "--dry-run=client", "--label", "team=a,cost-center=b,env=dev", "--baseline", good.to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "create",
+        "x",
+        "--dry-run=client",
+        "--label",
+        "team=a,cost-center=b,env=dev",
+        "--baseline",
+        good.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let bad = dir.path().join("bad.yaml");
-    std::fs::write(&bad, out.replace("defaultProfile: app", "defaultProfile: [app")).unwrap();
+    std::fs::write(
+        &bad,
+        out.replace("defaultProfile: app", "defaultProfile: [app"),
+    )
+    .unwrap();
     let (code, _, err) = run(&["baseline", "--baseline", bad.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("bad.yaml:"), "{err}");

@@ -86,9 +86,10 @@ where
             .map(|n| (Api::namespaced(client.clone(), n), Some(n.as_str())))
             .collect(),
     };
-    let pages = try_join_all(apis.into_iter().map(|(api, ns)| async move {
-        paginate(&api, resource, ns).await
-    }))
+    let pages = try_join_all(
+        apis.into_iter()
+            .map(|(api, ns)| async move { paginate(&api, resource, ns).await }),
+    )
     .await?;
     let mut out = Vec::new();
     for page in pages {
@@ -129,12 +130,32 @@ where
 
 async fn list_workloads(client: &Client, scope: &Scope) -> Result<Access<Vec<RawWorkload>>> {
     let kinds: [(&'static str, ApiResource, &str); 7] = [
-        ("Deployment", ApiResource::erase::<Deployment>(&()), "deployments.apps"),
-        ("StatefulSet", ApiResource::erase::<StatefulSet>(&()), "statefulsets.apps"),
-        ("DaemonSet", ApiResource::erase::<DaemonSet>(&()), "daemonsets.apps"),
-        ("ReplicaSet", ApiResource::erase::<ReplicaSet>(&()), "replicasets.apps"),
+        (
+            "Deployment",
+            ApiResource::erase::<Deployment>(&()),
+            "deployments.apps",
+        ),
+        (
+            "StatefulSet",
+            ApiResource::erase::<StatefulSet>(&()),
+            "statefulsets.apps",
+        ),
+        (
+            "DaemonSet",
+            ApiResource::erase::<DaemonSet>(&()),
+            "daemonsets.apps",
+        ),
+        (
+            "ReplicaSet",
+            ApiResource::erase::<ReplicaSet>(&()),
+            "replicasets.apps",
+        ),
         ("Job", ApiResource::erase::<Job>(&()), "jobs.batch"),
-        ("CronJob", ApiResource::erase::<CronJob>(&()), "cronjobs.batch"),
+        (
+            "CronJob",
+            ApiResource::erase::<CronJob>(&()),
+            "cronjobs.batch",
+        ),
         (
             "ReplicationController",
             ApiResource::erase::<ReplicationController>(&()),
@@ -146,7 +167,12 @@ async fn list_workloads(client: &Client, scope: &Scope) -> Result<Access<Vec<Raw
             Scope::Cluster => vec![(Api::all_with(client.clone(), ar), None)],
             Scope::Namespaces(names) => names
                 .iter()
-                .map(|n| (Api::namespaced_with(client.clone(), n, ar), Some(n.as_str())))
+                .map(|n| {
+                    (
+                        Api::namespaced_with(client.clone(), n, ar),
+                        Some(n.as_str()),
+                    )
+                })
                 .collect(),
         };
         let mut out = Vec::new();
@@ -232,7 +258,9 @@ pub async fn list_namespaces(client: &Client, selector: Option<&str>) -> Result<
     Ok(out)
 }
 
-fn group<'a, T: kube::Resource>(list: &'a Access<Vec<T>>) -> Access<HashMap<&'a str, Vec<Sourced<'a, T>>>> {
+fn group<'a, T: kube::Resource>(
+    list: &'a Access<Vec<T>>,
+) -> Access<HashMap<&'a str, Vec<Sourced<'a, T>>>> {
     match list {
         Access::Known(items) => {
             let mut map: HashMap<&str, Vec<Sourced<'a, T>>> = HashMap::new();
@@ -246,7 +274,10 @@ fn group<'a, T: kube::Resource>(list: &'a Access<Vec<T>>) -> Access<HashMap<&'a 
     }
 }
 
-fn take<'a, T>(grouped: &Access<HashMap<&str, Vec<Sourced<'a, T>>>>, ns: &str) -> Access<Vec<Sourced<'a, T>>> {
+fn take<'a, T>(
+    grouped: &Access<HashMap<&str, Vec<Sourced<'a, T>>>>,
+    ns: &str,
+) -> Access<Vec<Sourced<'a, T>>> {
     match grouped {
         Access::Known(map) => Access::Known(map.get(ns).cloned().unwrap_or_default()),
         Access::Forbidden(m) => Access::Forbidden(m.clone()),
@@ -257,7 +288,9 @@ impl Inventory {
     /// The cluster-role index (empty when listing them was forbidden).
     pub fn cluster_role_index(&self) -> Access<ClusterRoleIndex<'_>> {
         match &self.cluster_roles {
-            Access::Known(roles) => Access::Known(ClusterRoleIndex::new(roles.iter().map(Sourced::new))),
+            Access::Known(roles) => {
+                Access::Known(ClusterRoleIndex::new(roles.iter().map(Sourced::new)))
+            }
             Access::Forbidden(m) => Access::Forbidden(m.clone()),
         }
     }
@@ -339,7 +372,12 @@ impl Inventory {
 /// The API server's own answer to "would existing pods pass this level?": a
 /// server-side dry run of the namespace's enforce label returns one warning
 /// per pod that would be rejected.
-pub async fn psa_dry_run(client: &Client, namespace: &str, level: &str, version: &str) -> Result<Access<Vec<String>>> {
+pub async fn psa_dry_run(
+    client: &Client,
+    namespace: &str,
+    level: &str,
+    version: &str,
+) -> Result<Access<Vec<String>>> {
     let body = serde_json::json!({
         "metadata": {"labels": {
             "pod-security.kubernetes.io/enforce": level,
@@ -355,7 +393,9 @@ pub async fn psa_dry_run(client: &Client, namespace: &str, level: &str, version:
         .uri(uri)
         .header("content-type", "application/merge-patch+json")
         .header("accept", "application/json")
-        .body(kube::client::Body::from(serde_json::to_vec(&body).unwrap_or_default()))
+        .body(kube::client::Body::from(
+            serde_json::to_vec(&body).unwrap_or_default(),
+        ))
         .map_err(|e| Error::InvalidInput(format!("building the PodSecurity dry run: {e}")))?;
     let response = client
         .send(request)
@@ -397,7 +437,13 @@ pub async fn psa_dry_run(client: &Client, namespace: &str, level: &str, version:
 fn parse_warning(raw: &str) -> String {
     let rest = raw
         .split_once(' ')
-        .map(|(code, rest)| if code.chars().all(|c| c.is_ascii_digit()) { rest } else { raw })
+        .map(|(code, rest)| {
+            if code.chars().all(|c| c.is_ascii_digit()) {
+                rest
+            } else {
+                raw
+            }
+        })
         .unwrap_or(raw);
     let rest = rest.strip_prefix("- ").unwrap_or(rest);
     let rest = rest.trim();
@@ -414,7 +460,10 @@ mod tests {
 
     #[test]
     fn warning_headers_are_unwrapped() {
-        assert_eq!(parse_warning(r#"299 - "web-1: privileged""#), "web-1: privileged");
+        assert_eq!(
+            parse_warning(r#"299 - "web-1: privileged""#),
+            "web-1: privileged"
+        );
         assert_eq!(
             parse_warning(r#"299 - "existing pods in namespace \"x\" violate""#),
             r#"existing pods in namespace "x" violate"#

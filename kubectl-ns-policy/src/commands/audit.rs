@@ -91,7 +91,12 @@ fn select_targets(
     out
 }
 
-async fn audit_live(client: &kube::Client, baseline: &Baseline, args: &AuditArgs, quiet: bool) -> Result<AuditReport> {
+async fn audit_live(
+    client: &kube::Client,
+    baseline: &Baseline,
+    args: &AuditArgs,
+    quiet: bool,
+) -> Result<AuditReport> {
     let named: BTreeSet<&str> = args.names.iter().map(String::as_str).collect();
     let mut candidates = Vec::new();
     if args.all || args.selector.is_some() {
@@ -115,11 +120,12 @@ async fn audit_live(client: &kube::Client, baseline: &Baseline, args: &AuditArgs
         candidates.extend(found.into_values().flatten());
     }
     let targets = select_targets(baseline, args, candidates, &named);
-    let scope = if args.all || args.selector.is_some() || targets.len() > collect::PER_NAMESPACE_LIMIT {
-        Scope::Cluster
-    } else {
-        Scope::Namespaces(targets.iter().map(|n| name_of(n).to_string()).collect())
-    };
+    let scope =
+        if args.all || args.selector.is_some() || targets.len() > collect::PER_NAMESPACE_LIMIT {
+            Scope::Cluster
+        } else {
+            Scope::Namespaces(targets.iter().map(|n| name_of(n).to_string()).collect())
+        };
     let spinner = spinner(quiet, &format!("reading {} namespace(s)", targets.len()));
     let inventory = collect::collect(client, &scope).await?;
     if !quiet {
@@ -159,16 +165,19 @@ async fn psa_dry_runs(
     targets: &[Namespace],
     inventory: &collect::Inventory,
 ) -> Result<BTreeMap<String, Access<Vec<String>>>> {
-    let with_pods: Option<BTreeSet<&str>> = inventory
-        .pods
-        .known()
-        .map(|pods| pods.iter().filter_map(|p| p.metadata.namespace.as_deref()).collect());
+    let with_pods: Option<BTreeSet<&str>> = inventory.pods.known().map(|pods| {
+        pods.iter()
+            .filter_map(|p| p.metadata.namespace.as_deref())
+            .collect()
+    });
     let mut jobs = Vec::new();
     for ns in targets {
         let name = name_of(ns);
         let labels = ns.metadata.labels.clone().unwrap_or_default();
         let (profile, _) = baseline.profile_of_existing(name, &labels);
-        let Ok(p) = baseline.profile(profile) else { continue };
+        let Ok(p) = baseline.profile(profile) else {
+            continue;
+        };
         let want = p.pod_security.level;
         let have = labels
             .get("pod-security.kubernetes.io/enforce")
@@ -176,22 +185,31 @@ async fn psa_dry_runs(
         let weaker = have.is_none_or(|h| h < want);
         let has_pods = with_pods.as_ref().is_none_or(|s| s.contains(name));
         if weaker && has_pods && want > ns_policy_core::pss::Level::Privileged {
-            jobs.push((name.to_string(), want.to_string(), p.pod_security.version.clone()));
+            jobs.push((
+                name.to_string(),
+                want.to_string(),
+                p.pod_security.version.clone(),
+            ));
         }
     }
-    let results: Vec<(String, Access<Vec<String>>)> = futures::stream::iter(jobs.into_iter().map(|(name, level, version)| async move {
-        let r = collect::psa_dry_run(client, &name, &level, &version).await?;
-        Ok::<_, anyhow::Error>((name, r))
-    }))
-    .buffer_unordered(16)
-    .collect::<Vec<_>>()
-    .await
-    .into_iter()
-    .collect::<Result<_>>()?;
+    let results: Vec<(String, Access<Vec<String>>)> =
+        futures::stream::iter(jobs.into_iter().map(|(name, level, version)| async move {
+            let r = collect::psa_dry_run(client, &name, &level, &version).await?;
+            Ok::<_, anyhow::Error>((name, r))
+        }))
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_>>()?;
     Ok(results.into_iter().collect())
 }
 
-fn audit_files(baseline: &Baseline, args: &AuditArgs, selector: Option<&ns_policy_core::selector::Selector>) -> Result<AuditReport> {
+fn audit_files(
+    baseline: &Baseline,
+    args: &AuditArgs,
+    selector: Option<&ns_policy_core::selector::Selector>,
+) -> Result<AuditReport> {
     let set = manifests::load_paths(&args.files)?;
     let views = set.by_namespace();
     let index = ClusterRoleIndex::new(set.cluster_roles.iter().map(audit::Sourced::located));
@@ -211,7 +229,10 @@ fn audit_files(baseline: &Baseline, args: &AuditArgs, selector: Option<&ns_polic
                 Namespace {
                     metadata: ObjectMeta {
                         name: Some(n.to_string()),
-                        labels: Some(BTreeMap::from([(ns_policy_core::NAMESPACE_NAME_LABEL.to_string(), n.to_string())])),
+                        labels: Some(BTreeMap::from([(
+                            ns_policy_core::NAMESPACE_NAME_LABEL.to_string(),
+                            n.to_string(),
+                        )])),
                         ..Default::default()
                     },
                     ..Default::default()
@@ -265,13 +286,21 @@ const FIXABLE: [Category; 6] = [
 /// `--fix`: applies the namespace's bundle (same code as `create`) where
 /// the audit found something the bundle repairs. Never deletes. Returns true
 /// when something was applied.
-async fn fix(client: &kube::Client, baseline: &Baseline, args: &AuditArgs, report: &AuditReport, quiet: bool) -> Result<bool> {
+async fn fix(
+    client: &kube::Client,
+    baseline: &Baseline,
+    args: &AuditArgs,
+    report: &AuditReport,
+    quiet: bool,
+) -> Result<bool> {
     let to_fix: Vec<&NamespaceReport> = report
         .namespaces
         .iter()
         .filter(|r| {
             r.findings.iter().any(|f| FIXABLE.contains(&f.category))
-                || r.findings.iter().any(|f| f.check == "rbac.default-sa-automount")
+                || r.findings
+                    .iter()
+                    .any(|f| f.check == "rbac.default-sa-automount")
         })
         .collect();
     if to_fix.is_empty() {
@@ -285,7 +314,11 @@ async fn fix(client: &kube::Client, baseline: &Baseline, args: &AuditArgs, repor
         bail!(
             "--fix would change {} namespace(s) ({}): rerun with --yes to apply without a terminal",
             to_fix.len(),
-            to_fix.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+            to_fix
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let names: Vec<String> = to_fix.iter().map(|r| r.name.clone()).collect();
@@ -313,7 +346,13 @@ async fn fix(client: &kube::Client, baseline: &Baseline, args: &AuditArgs, repor
         }
         let bundle = render::render(baseline, &resolved.spec)?;
         if interactive && !args.yes {
-            let plan = apply::plan(client, &bundle, existing.get(name).and_then(Option::as_ref), &ApplyOptions::default()).await?;
+            let plan = apply::plan(
+                client,
+                &bundle,
+                existing.get(name).and_then(Option::as_ref),
+                &ApplyOptions::default(),
+            )
+            .await?;
             eprint!("{}", super::create::describe_changes(&plan));
             let ok = dialoguer::Confirm::new()
                 .with_prompt(format!("Fix namespace {name}?"))
@@ -329,9 +368,20 @@ async fn fix(client: &kube::Client, baseline: &Baseline, args: &AuditArgs, repor
     if bundles.is_empty() {
         return Ok(false);
     }
-    let results = super::create::apply_bundles(client, &bundles, &existing, &ApplyOptions::default(), true, quiet).await?;
+    let results = super::create::apply_bundles(
+        client,
+        &bundles,
+        &existing,
+        &ApplyOptions::default(),
+        true,
+        quiet,
+    )
+    .await?;
     if !quiet {
-        let changed = results.iter().filter(|r| r.action != apply::Action::Unchanged).count();
+        let changed = results
+            .iter()
+            .filter(|r| r.action != apply::Action::Unchanged)
+            .count();
         eprintln!("--fix: applied the baseline to {} namespace(s), {changed} object(s) created or configured; auditing again", bundles.len());
     }
     Ok(true)
@@ -364,7 +414,10 @@ fn print_report(report: &AuditReport, args: &AuditArgs, g: &Global) -> Result<()
     match args.output {
         AuditFormat::Json => output::print(&output::json(report))?,
         AuditFormat::Yaml => output::print(&ns_policy_core::yaml::to_string(report))?,
-        AuditFormat::Sarif => output::print(&output::json(&audit::to_sarif(report, env!("CARGO_PKG_VERSION"))))?,
+        AuditFormat::Sarif => output::print(&output::json(&audit::to_sarif(
+            report,
+            env!("CARGO_PKG_VERSION"),
+        )))?,
         AuditFormat::Junit => {
             let threshold = match args.fail_on {
                 FailOn::Warning => Severity::Warning,
@@ -383,7 +436,11 @@ fn print_report(report: &AuditReport, args: &AuditArgs, g: &Global) -> Result<()
                 .iter()
                 .map(|r| {
                     let worst = match r.worst_finding() {
-                        Some(f) => output::paint(&format!("{}: {}", f.check, first_line(&f.message)), severity_paint(f.severity), color),
+                        Some(f) => output::paint(
+                            &format!("{}: {}", f.check, first_line(&f.message)),
+                            severity_paint(f.severity),
+                            color,
+                        ),
                         None if !r.unknown.is_empty() => "-".to_string(),
                         None => output::paint("ok", Paint::Green, color),
                     };
@@ -397,7 +454,17 @@ fn print_report(report: &AuditReport, args: &AuditArgs, g: &Global) -> Result<()
                     ]
                 })
                 .collect();
-            let mut text = output::table(&["namespace", "profile", "errors", "warnings", "unknown", "worst finding"], &rows);
+            let mut text = output::table(
+                &[
+                    "namespace",
+                    "profile",
+                    "errors",
+                    "warnings",
+                    "unknown",
+                    "worst finding",
+                ],
+                &rows,
+            );
             if args.output == AuditFormat::Wide {
                 let findings: Vec<Vec<String>> = report
                     .namespaces
@@ -406,9 +473,16 @@ fn print_report(report: &AuditReport, args: &AuditArgs, g: &Global) -> Result<()
                         let findings = r.findings.iter().map(move |f| {
                             vec![
                                 r.name.clone(),
-                                output::paint(f.severity.as_str(), severity_paint(f.severity), color),
+                                output::paint(
+                                    f.severity.as_str(),
+                                    severity_paint(f.severity),
+                                    color,
+                                ),
                                 f.check.clone(),
-                                f.object.clone().or_else(|| f.source.clone()).unwrap_or_else(|| "-".into()),
+                                f.object
+                                    .clone()
+                                    .or_else(|| f.source.clone())
+                                    .unwrap_or_else(|| "-".into()),
                                 first_line(&f.message).to_string(),
                                 first_line(&f.remediation).to_string(),
                             ]
@@ -428,7 +502,17 @@ fn print_report(report: &AuditReport, args: &AuditArgs, g: &Global) -> Result<()
                     .collect();
                 if !findings.is_empty() {
                     text.push('\n');
-                    text.push_str(&output::table(&["namespace", "severity", "check", "object", "message", "remediation"], &findings));
+                    text.push_str(&output::table(
+                        &[
+                            "namespace",
+                            "severity",
+                            "check",
+                            "object",
+                            "message",
+                            "remediation",
+                        ],
+                        &findings,
+                    ));
                 }
             }
             output::print(&text)?;

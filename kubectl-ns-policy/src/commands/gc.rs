@@ -34,14 +34,25 @@ pub fn expired(baseline: &Baseline, namespaces: &[Namespace], now: DateTime<Utc>
         .iter()
         .filter_map(|ns| {
             let name = ns.metadata.name.as_deref()?;
-            if baseline.is_excluded(name) || name == "default" || ns.metadata.deletion_timestamp.is_some() {
+            if baseline.is_excluded(name)
+                || name == "default"
+                || ns.metadata.deletion_timestamp.is_some()
+            {
                 return None;
             }
             let labels = ns.metadata.labels.clone().unwrap_or_default();
-            if labels.get(ns_policy_core::MANAGED_BY_LABEL).map(String::as_str) != Some(ns_policy_core::MANAGED_BY_VALUE) {
+            if labels
+                .get(ns_policy_core::MANAGED_BY_LABEL)
+                .map(String::as_str)
+                != Some(ns_policy_core::MANAGED_BY_VALUE)
+            {
                 return None;
             }
-            let raw = ns.metadata.annotations.as_ref()?.get(ns_policy_core::EXPIRES_AT_ANNOTATION)?;
+            let raw = ns
+                .metadata
+                .annotations
+                .as_ref()?
+                .get(ns_policy_core::EXPIRES_AT_ANNOTATION)?;
             let expires_at = DateTime::parse_from_rfc3339(raw).ok()?.with_timezone(&Utc);
             (expires_at <= now).then(|| Expired {
                 name: name.to_string(),
@@ -95,14 +106,20 @@ pub async fn run(g: &Global, args: &GcArgs) -> Result<u8> {
     if args.dry_run == DryRun::Client {
         output::print(&table)?;
         if !g.quiet {
-            eprintln!("{} expired namespace(s) would be deleted (dry run)", expired.len());
+            eprintln!(
+                "{} expired namespace(s) would be deleted (dry run)",
+                expired.len()
+            );
         }
         return Ok(exit::OK);
     }
     eprint!("{table}");
     if !args.yes && args.dry_run == DryRun::None {
         if !output::interactive() {
-            bail!("{} expired namespace(s) listed above: rerun with --yes to delete them", expired.len());
+            bail!(
+                "{} expired namespace(s) listed above: rerun with --yes to delete them",
+                expired.len()
+            );
         }
         let ok = dialoguer::Confirm::new()
             .with_prompt(format!("Delete these {} namespace(s)?", expired.len()))
@@ -144,13 +161,18 @@ mod tests {
     fn ns(name: &str, managed: bool, expires: Option<&str>) -> Namespace {
         let mut labels = BTreeMap::new();
         if managed {
-            labels.insert("app.kubernetes.io/managed-by".to_string(), "kubectl-ns-policy".to_string());
+            labels.insert(
+                "app.kubernetes.io/managed-by".to_string(),
+                "kubectl-ns-policy".to_string(),
+            );
         }
         Namespace {
             metadata: ObjectMeta {
                 name: Some(name.into()),
                 labels: Some(labels),
-                annotations: expires.map(|e| BTreeMap::from([("ns-policy.io/expires-at".to_string(), e.to_string())])),
+                annotations: expires.map(|e| {
+                    BTreeMap::from([("ns-policy.io/expires-at".to_string(), e.to_string())])
+                }),
                 ..Default::default()
             },
             ..Default::default()
@@ -159,7 +181,9 @@ mod tests {
 
     #[test]
     fn only_our_namespaces_past_their_expiry_are_collected() {
-        let now = DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let all = vec![
             ns("pr-1", true, Some("2026-05-01T11:00:00Z")),
             ns("pr-2", true, Some("2026-05-01T13:00:00Z")),
@@ -169,7 +193,10 @@ mod tests {
             ns("kube-system", true, Some("2026-05-01T11:00:00Z")),
         ];
         let e = expired(&Baseline::builtin(), &all, now);
-        assert_eq!(e.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), vec!["pr-1"]);
+        assert_eq!(
+            e.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+            vec!["pr-1"]
+        );
         assert_eq!(e[0].profile, "preview");
         assert_eq!(ago(now - e[0].expires_at), "60m");
     }
