@@ -603,3 +603,43 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary text never panics the parser; rejections name a position.
+        #[test]
+        fn parser_never_panics_on_arbitrary_text(text in "\\PC{0,400}") {
+            if let Err(e) = Baseline::parse(&text, "fuzz.yaml") {
+                prop_assert!(e.to_string().starts_with("fuzz.yaml:"), "{}", e);
+            }
+        }
+
+        /// The built-in baseline with a slice cut out or a line duplicated
+        /// either parses or is rejected with file:line:column, never a panic.
+        #[test]
+        fn parser_never_panics_on_damaged_baselines(start in 0usize..BUILTIN_YAML.len(), len in 0usize..200, dup in 0usize..200) {
+            let start = (0..=start).rev().find(|i| BUILTIN_YAML.is_char_boundary(*i)).unwrap_or(0);
+            let end = (start + len).min(BUILTIN_YAML.len());
+            let end = (end..=BUILTIN_YAML.len()).find(|i| BUILTIN_YAML.is_char_boundary(*i)).unwrap_or(BUILTIN_YAML.len());
+            let mut text = String::new();
+            text.push_str(&BUILTIN_YAML[..start]);
+            text.push_str(&BUILTIN_YAML[end..]);
+            if let Some(line) = BUILTIN_YAML.lines().nth(dup % BUILTIN_YAML.lines().count()) {
+                text.push('\n');
+                text.push_str(line);
+            }
+            if let Err(e) = Baseline::parse(&text, "cut.yaml") {
+                let msg = e.to_string();
+                let mut parts = msg.splitn(4, ':');
+                prop_assert_eq!(parts.next(), Some("cut.yaml"));
+                prop_assert!(parts.next().is_some_and(|l| l.parse::<usize>().is_ok()), "{}", msg);
+            }
+        }
+    }
+}
