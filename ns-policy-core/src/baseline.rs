@@ -245,56 +245,79 @@ impl Baseline {
     /// Parses and validates a baseline; errors name `path:line:column`.
     pub fn parse(text: &str, path: &str) -> Result<Self> {
         let mut b: Baseline = crate::yaml::from_str(text, path)?;
-        let invalid = |message: String| Error::Parse {
-            path: path.to_string(),
-            line: 1,
-            column: 1,
-            message,
+        // Semantic errors point at the first line holding every needle.
+        let at = |needles: &[&str], message: String| {
+            let (line, column) = position(text, needles);
+            Error::Parse {
+                path: path.to_string(),
+                line,
+                column,
+                message,
+            }
         };
         if b.api_version != API_VERSION {
-            return Err(invalid(format!(
-                "apiVersion {:?} is not supported (expected {API_VERSION})",
-                b.api_version
-            )));
+            return Err(at(
+                &["apiVersion:", &b.api_version],
+                format!(
+                    "apiVersion {:?} is not supported (expected {API_VERSION})",
+                    b.api_version
+                ),
+            ));
         }
         if b.kind != KIND {
-            return Err(invalid(format!("kind {:?} is not {KIND}", b.kind)));
+            return Err(at(
+                &["kind:", &b.kind],
+                format!("kind {:?} is not {KIND}", b.kind),
+            ));
         }
         if b.spec.profiles.is_empty() {
-            return Err(invalid("spec.profiles is empty".into()));
+            return Err(at(&["profiles:"], "spec.profiles is empty".into()));
         }
         let known = b.known_profiles();
         if !b.spec.profiles.contains_key(&b.spec.default_profile) {
-            return Err(invalid(format!(
-                "spec.defaultProfile {:?} is not a profile (profiles: {known})",
-                b.spec.default_profile
-            )));
+            return Err(at(
+                &["defaultProfile:", &b.spec.default_profile],
+                format!(
+                    "spec.defaultProfile {:?} is not a profile (profiles: {known})",
+                    b.spec.default_profile
+                ),
+            ));
         }
         let mut compiled = Vec::new();
         for (i, rule) in b.spec.profile_rules.iter().enumerate() {
             if !b.spec.profiles.contains_key(&rule.profile) {
-                return Err(invalid(format!(
-                    "spec.profileRules[{i}].profile {:?} is not a profile (profiles: {known})",
-                    rule.profile
-                )));
+                return Err(at(
+                    &["profile:", &rule.profile],
+                    format!(
+                        "spec.profileRules[{i}].profile {:?} is not a profile (profiles: {known})",
+                        rule.profile
+                    ),
+                ));
             }
             let anchored = format!("^(?:{})$", rule.pattern);
             let re = Regex::new(&anchored).map_err(|e| {
-                invalid(format!(
-                    "spec.profileRules[{i}].pattern {:?} is not a valid regular expression: {}",
-                    rule.pattern,
-                    e.to_string().lines().last().unwrap_or_default()
-                ))
+                at(
+                    &["pattern:", &rule.pattern],
+                    format!(
+                        "spec.profileRules[{i}].pattern {:?} is not a valid regular expression: {}",
+                        rule.pattern,
+                        e.to_string().lines().last().unwrap_or_default()
+                    ),
+                )
             })?;
             compiled.push(re);
         }
         for (name, p) in &b.spec.profiles {
             if let Some(ttl) = &p.ttl {
                 parse_duration(ttl)
-                    .map_err(|e| invalid(format!("spec.profiles.{name}.ttl: {e}")))?;
+                    .map_err(|e| at(&["ttl:", ttl], format!("spec.profiles.{name}.ttl: {e}")))?;
             }
-            crate::pss::parse_version(&p.pod_security.version)
-                .map_err(|e| invalid(format!("spec.profiles.{name}.podSecurity.version: {e}")))?;
+            crate::pss::parse_version(&p.pod_security.version).map_err(|e| {
+                at(
+                    &["version:", &p.pod_security.version],
+                    format!("spec.profiles.{name}.podSecurity.version: {e}"),
+                )
+            })?;
             for (k, v) in p
                 .quota
                 .iter()
@@ -303,19 +326,28 @@ impl Baseline {
                 .chain(&p.limit_range.max)
             {
                 if !is_quantity(v) {
-                    return Err(invalid(format!(
+                    return Err(at(&[&format!("{k}:"), v], format!(
                         "spec.profiles.{name}: {k}: {v:?} is not a Kubernetes quantity (e.g. 500m, 2, 4Gi)"
                     )));
                 }
             }
         }
         if !b.spec.rbac.team_group.contains("{team}") && b.spec.rbac.team_group.is_empty() {
-            return Err(invalid("spec.rbac.teamGroup is empty".into()));
+            return Err(at(&["teamGroup:"], "spec.rbac.teamGroup is empty".into()));
         }
-        crate::names::validate_namespace_name(&b.spec.network.dns.namespace)
-            .map_err(|e| invalid(format!("spec.network.dns.namespace: {e}")))?;
+        crate::names::validate_namespace_name(&b.spec.network.dns.namespace).map_err(|e| {
+            at(
+                &["namespace:", &b.spec.network.dns.namespace],
+                format!("spec.network.dns.namespace: {e}"),
+            )
+        })?;
         crate::names::validate_namespace_name(&b.spec.network.ingress_controller.namespace)
-            .map_err(|e| invalid(format!("spec.network.ingressController.namespace: {e}")))?;
+            .map_err(|e| {
+                at(
+                    &["namespace:", &b.spec.network.ingress_controller.namespace],
+                    format!("spec.network.ingressController.namespace: {e}"),
+                )
+            })?;
         b.compiled_rules = compiled;
         Ok(b)
     }
@@ -406,6 +438,22 @@ impl Baseline {
     pub fn to_yaml(&self) -> String {
         crate::yaml::to_string(self)
     }
+}
+
+/// 1-based line and column of the first line of `text` holding every needle
+/// (the column of the last needle); `(1, 1)` when there is none.
+fn position(text: &str, needles: &[&str]) -> (usize, usize) {
+    if needles.is_empty() {
+        return (1, 1);
+    }
+    for (i, line) in text.lines().enumerate() {
+        if needles.iter().all(|n| line.contains(n)) {
+            let last = needles[needles.len() - 1];
+            let col = line.find(last).map_or(1, |c| line[..c].chars().count() + 1);
+            return (i + 1, col);
+        }
+    }
+    (1, 1)
 }
 
 /// Parses a duration like `4h`, `90m`, `1h30m`, `2d`, `1w`, `45s`.
@@ -580,6 +628,17 @@ mod tests {
             assert_ne!(text, BUILTIN_YAML, "fixture {from:?} not found");
             let err = Baseline::parse(&text, "b.yaml").unwrap_err().to_string();
             assert!(err.contains(needle), "{needle}: {err}");
+            // The position is the line that holds the bad value.
+            let line: usize = err.split(':').nth(1).unwrap().parse().unwrap();
+            let bad_line = text.lines().nth(line - 1).unwrap_or_default();
+            let first_changed = to
+                .lines()
+                .find(|l| !from.contains(l.trim()))
+                .unwrap_or(to.lines().next().unwrap());
+            assert!(
+                bad_line.contains(first_changed.trim()),
+                "{needle}: line {line} is {bad_line:?}, expected {first_changed:?}"
+            );
         }
     }
 
