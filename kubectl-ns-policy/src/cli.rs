@@ -186,6 +186,9 @@ pub struct AuditArgs {
     /// Namespaces to audit.
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+    /// A namespace to audit (repeatable; same as naming it).
+    #[arg(short = 'n', long = "namespace", value_name = "NAME")]
+    pub namespace: Vec<String>,
     /// Audit every namespace (system and excluded ones only with --include-system).
     #[arg(short = 'A', long)]
     pub all: bool,
@@ -221,6 +224,9 @@ pub struct ProbeArgs {
     /// Namespaces to probe (at least two, or one for same-namespace traffic only).
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+    /// A namespace to probe (repeatable; same as naming it).
+    #[arg(short = 'n', long = "namespace", value_name = "NAME")]
+    pub namespace: Vec<String>,
     /// Ports the probe servers listen on (repeatable or comma-separated; default: the baseline's).
     #[arg(long = "port", value_delimiter = ',')]
     pub ports: Vec<u16>,

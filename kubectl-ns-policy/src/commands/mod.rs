@@ -13,7 +13,13 @@ use crate::cli::{Cli, Command, Global};
 use crate::exit;
 
 /// Runs the command and returns the exit code.
-pub async fn run(cli: Cli) -> Result<u8> {
+pub async fn run(mut cli: Cli) -> Result<u8> {
+    // `-n NS` is the same as naming NS (kubectl's habit).
+    match &mut cli.command {
+        Command::Audit(a) => a.names.append(&mut a.namespace),
+        Command::Probe(p) => p.names.append(&mut p.namespace),
+        _ => {}
+    }
     let g = &cli.global;
     match &cli.command {
         Command::Create(args) => create::run(g, args).await,
