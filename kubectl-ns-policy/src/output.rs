@@ -59,8 +59,14 @@ pub fn paint(s: &str, style: Paint, on: bool) -> String {
 /// A borderless table with UPPERCASE headers, columns three spaces apart,
 /// like kubectl's.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let headers: Vec<String> = headers.iter().map(|h| h.to_uppercase()).collect();
+    plain_table(&headers, rows)
+}
+
+/// A borderless table with the headers as given (e.g. namespace names).
+pub fn plain_table(headers: &[String], rows: &[Vec<String>]) -> String {
     let mut b = Builder::default();
-    b.push_record(headers.iter().map(|h| h.to_uppercase()));
+    b.push_record(headers.iter().cloned());
     for r in rows {
         b.push_record(r.iter().cloned());
     }

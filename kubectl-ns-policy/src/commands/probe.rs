@@ -259,7 +259,7 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
         }
         rows.push(row);
     }
-    let mut out = matrix_table(&headers, &rows);
+    let mut out = output::plain_table(&headers, &rows);
 
     out.push('\n');
     let ports: Vec<String> = report.ports.iter().map(u16::to_string).collect();
@@ -392,23 +392,6 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
 
 /// A kubectl-style table (as `output::table`) whose header row keeps the
 /// namespace names as they are, after an upper-case corner cell.
-fn matrix_table(headers: &[String], rows: &[Vec<String>]) -> String {
-    use tabled::builder::Builder;
-    use tabled::settings::{Padding, Style};
-    let mut b = Builder::default();
-    b.push_record(headers.iter().cloned());
-    for r in rows {
-        b.push_record(r.iter().cloned());
-    }
-    let mut t = b.build();
-    t.with(Style::blank()).with(Padding::new(0, 3, 0, 0));
-    let mut out = String::new();
-    for line in t.to_string().lines() {
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 async fn run_cleanup(g: &Global, args: &ProbeArgs) -> Result<u8> {
     for n in &args.names {
