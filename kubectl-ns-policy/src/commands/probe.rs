@@ -390,9 +390,6 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
     out
 }
 
-/// A kubectl-style table (as `output::table`) whose header row keeps the
-/// namespace names as they are, after an upper-case corner cell.
-
 async fn run_cleanup(g: &Global, args: &ProbeArgs) -> Result<u8> {
     for n in &args.names {
         validate_namespace_name(n)?;
