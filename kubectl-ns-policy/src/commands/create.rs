@@ -176,26 +176,13 @@ pub async fn apply_bundles(
     yes: bool,
     quiet: bool,
 ) -> Result<Vec<ObjectResult>> {
-    let progress = progress_bar(bundles.len(), quiet, "planning");
-    let plans: Vec<NamespacePlan> = futures::stream::iter(bundles.iter().map(|b| {
-        let progress = progress.clone();
-        async move {
-            let ns = existing.get(&b.namespace).and_then(Option::as_ref);
-            let plan = apply::plan(client, b, ns, opts)
-                .await
-                .with_context(|| format!("planning namespace {}", b.namespace))?;
-            if let Some(p) = &progress {
-                p.inc(1);
-            }
-            Ok::<_, anyhow::Error>(plan)
-        }
-    }))
-    .buffered(CONCURRENCY)
-    .try_collect()
+    let plans: Vec<NamespacePlan> = per_namespace(bundles, quiet, "planning", |b| async move {
+        let ns = existing.get(&b.namespace).and_then(Option::as_ref);
+        apply::plan(client, b, ns, opts)
+            .await
+            .with_context(|| format!("planning namespace {}", b.namespace))
+    })
     .await?;
-    if let Some(p) = &progress {
-        p.finish_and_clear();
-    }
 
     let changing: Vec<&NamespacePlan> = plans.iter().filter(|p| p.needs_confirmation()).collect();
     let mut confirmed: BTreeSet<String> = BTreeSet::new();
@@ -234,14 +221,35 @@ pub async fn apply_bundles(
         }
     }
 
-    let progress = progress_bar(plans.len(), quiet, "applying");
-    let results: Vec<Vec<ObjectResult>> = futures::stream::iter(plans.iter().map(|plan| {
-        let progress = progress.clone();
-        let confirmed = confirmed.contains(&plan.namespace);
-        async move {
-            let r = apply::execute(client, plan, opts, confirmed)
+    let confirmed = &confirmed;
+    let results: Vec<Vec<ObjectResult>> =
+        per_namespace(&plans, quiet, "applying", |plan| async move {
+            apply::execute(client, plan, opts, confirmed.contains(&plan.namespace))
                 .await
-                .with_context(|| format!("applying namespace {}", plan.namespace))?;
+                .with_context(|| format!("applying namespace {}", plan.namespace))
+        })
+        .await?;
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// Runs `f` for every item, [`CONCURRENCY`] at a time, keeping the order,
+/// with a progress bar on a terminal.
+async fn per_namespace<'a, T, R, F, Fut>(
+    items: &'a [T],
+    quiet: bool,
+    what: &str,
+    f: F,
+) -> Result<Vec<R>>
+where
+    F: Fn(&'a T) -> Fut,
+    Fut: std::future::Future<Output = Result<R>>,
+{
+    let progress = progress_bar(items.len(), quiet, what);
+    let out = futures::stream::iter(items.iter().map(|item| {
+        let progress = progress.clone();
+        let fut = f(item);
+        async move {
+            let r = fut.await?;
             if let Some(p) = &progress {
                 p.inc(1);
             }
@@ -254,7 +262,7 @@ pub async fn apply_bundles(
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
-    Ok(results.into_iter().flatten().collect())
+    Ok(out)
 }
 
 fn progress_bar(len: usize, quiet: bool, what: &str) -> Option<indicatif::ProgressBar> {
