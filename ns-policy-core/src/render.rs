@@ -194,6 +194,14 @@ pub struct Resolved {
 /// profile with a TTL gets the profile's.
 pub fn resolve(baseline: &Baseline, req: &Request<'_>) -> Result<Resolved> {
     crate::names::validate_namespace_name(req.name)?;
+    if crate::baseline::SYSTEM_NAMESPACES.contains(&req.name) {
+        // A default deny in kube-system cuts the cluster's own traffic.
+        return Err(Error::InvalidInput(format!(
+            "refusing to apply the baseline to system namespace {:?} (system namespaces: {})",
+            req.name,
+            crate::baseline::SYSTEM_NAMESPACES.join(", ")
+        )));
+    }
     let existing_labels = req
         .existing
         .and_then(|n| n.metadata.labels.clone())

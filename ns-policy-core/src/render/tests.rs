@@ -442,3 +442,13 @@ fn resolve_uses_the_existing_profile_label_unless_profile_is_given() {
         Err(Error::UnknownProfile { .. })
     ));
 }
+
+#[test]
+fn resolve_refuses_system_namespaces() {
+    let b = Baseline::builtin();
+    let given = BTreeMap::new();
+    for ns in ["kube-system", "kube-public", "kube-node-lease"] {
+        let err = resolve(&b, &request(ns, &given)).unwrap_err().to_string();
+        assert!(err.contains("system namespace"), "{err}");
+    }
+}
