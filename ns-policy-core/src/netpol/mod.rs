@@ -836,6 +836,32 @@ impl NamespaceIsolation {
     }
 }
 
+/// Records the rules among `rules` that reopen everything.
+fn push_open_rules<'a>(
+    policy: &PolicyRef,
+    direction: Direction,
+    rules: impl Iterator<
+        Item = (
+            Option<&'a [NetworkPolicyPeer]>,
+            Option<&'a [NetworkPolicyPort]>,
+        ),
+    >,
+    out: &mut Vec<OpenRule>,
+) {
+    for (i, (peers, ports)) in rules.enumerate() {
+        if let Some(reason) = open_reason(direction, peers, ports) {
+            out.push(OpenRule {
+                rule: RuleRef {
+                    policy: policy.clone(),
+                    direction,
+                    rule_index: i,
+                },
+                reason,
+            });
+        }
+    }
+}
+
 /// Audits the policies of `namespace`: which select all of its pods per
 /// direction, and which of their rules reopen all traffic (no peers, or a
 /// peer that is every pod of every namespace / `0.0.0.0/0` / `::/0` without
@@ -866,47 +892,15 @@ pub fn namespace_isolation(namespace: &str, policies: &[NetworkPolicy]) -> Names
         let spec = policy.spec.as_ref();
         if ingress {
             out.ingress_all.push(reference.clone());
-            for (i, r) in spec
-                .and_then(|s| s.ingress.as_ref())
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                if let Some(reason) =
-                    open_reason(Direction::Ingress, r.from.as_deref(), r.ports.as_deref())
-                {
-                    out.open_rules.push(OpenRule {
-                        rule: RuleRef {
-                            policy: reference.clone(),
-                            direction: Direction::Ingress,
-                            rule_index: i,
-                        },
-                        reason,
-                    });
-                }
-            }
+            let rules = spec.and_then(|s| s.ingress.as_ref()).into_iter().flatten();
+            let rules = rules.map(|r| (r.from.as_deref(), r.ports.as_deref()));
+            push_open_rules(&reference, Direction::Ingress, rules, &mut out.open_rules);
         }
         if egress {
             out.egress_all.push(reference.clone());
-            for (i, r) in spec
-                .and_then(|s| s.egress.as_ref())
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                if let Some(reason) =
-                    open_reason(Direction::Egress, r.to.as_deref(), r.ports.as_deref())
-                {
-                    out.open_rules.push(OpenRule {
-                        rule: RuleRef {
-                            policy: reference.clone(),
-                            direction: Direction::Egress,
-                            rule_index: i,
-                        },
-                        reason,
-                    });
-                }
-            }
+            let rules = spec.and_then(|s| s.egress.as_ref()).into_iter().flatten();
+            let rules = rules.map(|r| (r.to.as_deref(), r.ports.as_deref()));
+            push_open_rules(&reference, Direction::Egress, rules, &mut out.open_rules);
         }
     }
     out.ingress_all.sort();
