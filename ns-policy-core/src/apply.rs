@@ -283,7 +283,7 @@ pub async fn plan(
             bundle
                 .objects
                 .iter()
-                .map(|obj| plan_object(client, obj, ns, opts)),
+                .map(|obj| plan_object(client, obj, ns, existing_ns, opts)),
         )
         .await?
     };
@@ -299,14 +299,22 @@ async fn plan_object(
     client: &Client,
     obj: &Object,
     ns: &str,
+    existing_ns: Option<&Namespace>,
     opts: &ApplyOptions,
 ) -> Result<ObjectPlan> {
     let api = api_for(client, obj, ns);
     let scope = scope(obj, ns);
-    let current = api
-        .get_opt(obj.name())
-        .await
-        .map_err(|e| Error::from_kube("get", obj.resource(), scope.as_deref(), e))?;
+    let current = match (obj, existing_ns) {
+        // The caller has just read the namespace.
+        (Object::Namespace(_), Some(n)) => Some(
+            serde_json::from_value::<DynamicObject>(serde_json::to_value(n).unwrap_or_default())
+                .map_err(|e| Error::InvalidInput(format!("namespace {ns}: {e}")))?,
+        ),
+        _ => api
+            .get_opt(obj.name())
+            .await
+            .map_err(|e| Error::from_kube("get", obj.resource(), scope.as_deref(), e))?,
+    };
     let Some(current) = current else {
         return Ok(ObjectPlan {
             object: obj.clone(),
