@@ -1,6 +1,8 @@
 //! `create` against the real local cluster: apply, idempotency, server dry
 //! run, the existing-namespace confirmation path, and admission.
 
+use std::time::Duration;
+
 use ns_policy_e2e::{cluster, code, stderr, stdout, unique_name, Cluster};
 
 const LABELS: [&str; 4] = ["--label", "team=payments", "--label", "cost-center=cc-42"];
@@ -113,6 +115,21 @@ fn second_create_changes_nothing_and_says_so() {
     let _g = c.guard(&[&ns]);
     let first = create(&c, &[&ns], &["--label", "env=dev"]);
     assert_eq!(code(&first), 0, "{}", stderr(&first));
+    // The quota controller writes the quota's status once after creation;
+    // that is not ours, so measure after it.
+    let settled = c.wait_for(Duration::from_secs(20), || {
+        let used = c.kubectl(&[
+            "get",
+            "resourcequota",
+            "ns-policy-quota",
+            "-n",
+            &ns,
+            "-o",
+            "jsonpath={.status.used}",
+        ]);
+        !stdout(&used).trim().is_empty()
+    });
+    assert!(settled, "quota status never written");
     let before = resource_versions(&c, &ns);
     let second = create(&c, &[&ns], &["--label", "env=dev"]);
     assert_eq!(code(&second), 0, "{}", stderr(&second));
