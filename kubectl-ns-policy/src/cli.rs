@@ -128,7 +128,7 @@ pub struct CreateArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub ttl: Option<std::time::Duration>,
     /// none: apply; client: render only; server: server-side dry run.
-    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", require_equals = false)]
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: DryRun,
     /// Print the bundle (yaml or json) instead of applying it.
     #[arg(short = 'o', long = "output", value_enum)]
@@ -282,7 +282,7 @@ pub enum ProbeFormat {
 #[derive(Debug, Args)]
 pub struct GcArgs {
     /// List expired namespaces only.
-    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client")]
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: DryRun,
     /// Delete without asking.
     #[arg(short, long)]
