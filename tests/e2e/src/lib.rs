@@ -52,7 +52,16 @@ pub fn cluster() -> Option<Cluster> {
         Ok(c) => Some(c.clone()),
         Err(why) if in_ci() => panic!("CI=true but the local cluster is not available: {why}"),
         Err(why) => {
-            eprintln!("SKIPPED: end-to-end test needs the local cluster: {why}");
+            // Once per test binary, and around libtest's output capture (which
+            // only takes print!/eprint!), so the skip is visible.
+            static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if !SAID.swap(true, Ordering::SeqCst) {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED: end-to-end tests need the local cluster: {why}"
+                );
+            }
             None
         }
     }
