@@ -112,12 +112,16 @@ pub struct NamespacePlan {
 }
 
 impl NamespacePlan {
-    /// True when applying would change something that already exists: the
-    /// user must confirm (prompt or `--yes`).
+    /// True when applying would change a namespace that already exists:
+    /// changed fields, or objects added to it (a new default deny or quota
+    /// changes what running workloads may do). The user must confirm
+    /// (prompt or `--yes`). A new namespace needs no confirmation.
     pub fn needs_confirmation(&self) -> bool {
-        self.objects
-            .iter()
-            .any(|o| o.exists && !o.changes.is_empty())
+        self.namespace_exists
+            && self
+                .objects
+                .iter()
+                .any(|o| !o.exists || !o.changes.is_empty())
     }
 }
 
@@ -492,6 +496,54 @@ mod tests {
             from: Some(json!({"pods": "10"})),
             to: None
         }));
+    }
+
+    fn plan_of(namespace_exists: bool, objects: Vec<(bool, usize)>) -> NamespacePlan {
+        let bundle = crate::render::render(
+            &crate::baseline::Baseline::builtin(),
+            &crate::render::NamespaceSpec {
+                name: "x".into(),
+                profile: "app".into(),
+                labels: [("env", "dev"), ("team", "t"), ("cost-center", "c")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                created_at: None,
+                expires_at: None,
+            },
+        )
+        .unwrap();
+        NamespacePlan {
+            namespace: "x".into(),
+            profile: "app".into(),
+            namespace_exists,
+            objects: objects
+                .into_iter()
+                .zip(bundle.objects)
+                .map(|((exists, changes), object)| ObjectPlan {
+                    object,
+                    exists,
+                    resource_version: None,
+                    changes: (0..changes)
+                        .map(|i| FieldChange {
+                            path: format!("f{i}"),
+                            from: None,
+                            to: Some(json!(i)),
+                        })
+                        .collect(),
+                    conflict: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn only_changes_to_an_existing_namespace_need_confirmation() {
+        assert!(!plan_of(false, vec![(false, 0), (false, 0)]).needs_confirmation());
+        assert!(!plan_of(true, vec![(true, 0), (true, 0)]).needs_confirmation());
+        assert!(plan_of(true, vec![(true, 1), (true, 0)]).needs_confirmation());
+        // Adding a default deny or a quota to a namespace in use changes it too.
+        assert!(plan_of(true, vec![(true, 0), (false, 0)]).needs_confirmation());
     }
 
     #[test]

@@ -334,3 +334,36 @@ fn forbidden_request_names_verb_and_resource() {
     assert!(err.contains("kubectl auth can-i get namespaces"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn adding_missing_objects_to_an_existing_namespace_needs_yes() {
+    let Some(c) = cluster() else { return };
+    let ns = unique_name("e2e-readd");
+    let _g = c.guard(&[&ns]);
+    let first = create(&c, &[&ns], &["--label", "env=dev"]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    c.kubectl_ok(&["delete", "networkpolicy", "default-deny", "-n", &ns]);
+    let out = create(&c, &[&ns], &["--label", "env=dev"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("and create NetworkPolicy/default-deny"),
+        "{}",
+        stderr(&out)
+    );
+    let out = create(&c, &[&ns], &["--label", "env=dev", "--yes"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let table = stdout(&out);
+    let row = table
+        .lines()
+        .find(|l| l.contains("networkpolicy/default-deny"))
+        .unwrap_or_default();
+    assert!(row.trim_end().ends_with("created"), "{table}");
+    assert!(
+        table
+            .lines()
+            .filter(|l| l.trim_end().ends_with("unchanged"))
+            .count()
+            >= 8,
+        "{table}"
+    );
+}
