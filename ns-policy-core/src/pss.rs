@@ -419,6 +419,25 @@ impl<'a> Ctx<'a> {
         });
     }
 
+    /// Like upstream: explicit bad settings are reported; the fields merely
+    /// left unset only when nothing sets a bad value.
+    fn push_explicit_first(
+        out: &mut Vec<Violation>,
+        check: &'static str,
+        reason: &str,
+        explicit: Vec<(String, String)>,
+        implicit: Vec<(String, String)>,
+    ) {
+        let report = if explicit.is_empty() {
+            implicit
+        } else {
+            explicit
+        };
+        for (field, detail) in report {
+            Self::push(out, check, Level::Restricted, field, reason, detail);
+        }
+    }
+
     // ---- baseline ----------------------------------------------------
 
     fn host_namespaces(&self, out: &mut Vec<Violation>) {
@@ -855,14 +874,7 @@ impl<'a> Ctx<'a> {
         }
         // Like upstream: explicit `false` settings are reported first; the
         // containers merely missing a setting only once none says false.
-        let report = if explicit.is_empty() {
-            implicit
-        } else {
-            explicit
-        };
-        for (field, detail) in report {
-            Self::push(out, CHECK, Level::Restricted, field, REASON, detail);
-        }
+        Self::push_explicit_first(out, CHECK, REASON, explicit, implicit);
     }
 
     fn run_as_user(&self, out: &mut Vec<Violation>) {
@@ -930,21 +942,7 @@ impl<'a> Ctx<'a> {
                 )),
             }
         }
-        let report = if explicit.is_empty() {
-            implicit
-        } else {
-            explicit
-        };
-        for (field, detail) in report {
-            Self::push(
-                out,
-                CHECK,
-                Level::Restricted,
-                field,
-                "seccompProfile",
-                detail,
-            );
-        }
+        Self::push_explicit_first(out, CHECK, "seccompProfile", explicit, implicit);
     }
 
     fn capabilities_restricted(&self, out: &mut Vec<Violation>) {
