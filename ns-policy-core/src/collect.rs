@@ -79,26 +79,45 @@ where
         + DeserializeOwned
         + std::fmt::Debug,
 {
-    let apis: Vec<(Api<K>, Option<&str>)> = match scope {
-        Scope::Cluster => vec![(Api::all(client.clone()), None)],
-        Scope::Namespaces(names) => names
-            .iter()
-            .map(|n| (Api::namespaced(client.clone(), n), Some(n.as_str())))
-            .collect(),
+    list_scoped(scope, resource, |ns| match ns {
+        None => Api::all(client.clone()),
+        Some(n) => Api::namespaced(client.clone(), n),
+    })
+    .await
+}
+
+/// Lists one kind over a scope (one paginated LIST per namespace, or one
+/// cluster-wide), concurrently, and merges the results.
+async fn list_scoped<K>(
+    scope: &Scope,
+    resource: &str,
+    api: impl Fn(Option<&str>) -> Api<K>,
+) -> Result<Access<Vec<K>>>
+where
+    K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug,
+{
+    let namespaces: Vec<Option<&str>> = match scope {
+        Scope::Cluster => vec![None],
+        Scope::Namespaces(names) => names.iter().map(|n| Some(n.as_str())).collect(),
     };
-    let pages = try_join_all(
-        apis.into_iter()
-            .map(|(api, ns)| async move { paginate(&api, resource, ns).await }),
-    )
+    let pages = try_join_all(namespaces.into_iter().map(|ns| {
+        let api = api(ns);
+        async move { paginate(&api, resource, ns).await }
+    }))
     .await?;
+    Ok(merge(pages))
+}
+
+/// Concatenates lists; any forbidden part makes the whole forbidden.
+fn merge<T>(parts: Vec<Access<Vec<T>>>) -> Access<Vec<T>> {
     let mut out = Vec::new();
-    for page in pages {
-        match page {
+    for part in parts {
+        match part {
             Access::Known(items) => out.extend(items),
-            Access::Forbidden(msg) => return Ok(Access::Forbidden(msg)),
+            Access::Forbidden(msg) => return Access::Forbidden(msg),
         }
     }
-    Ok(Access::Known(out))
+    Access::Known(out)
 }
 
 async fn paginate<K>(api: &Api<K>, resource: &str, ns: Option<&str>) -> Result<Access<Vec<K>>>
@@ -163,22 +182,15 @@ async fn list_workloads(client: &Client, scope: &Scope) -> Result<Access<Vec<Raw
         ),
     ];
     let lists = try_join_all(kinds.iter().map(|(kind, ar, resource)| async move {
-        let apis: Vec<(Api<DynamicObject>, Option<&str>)> = match scope {
-            Scope::Cluster => vec![(Api::all_with(client.clone(), ar), None)],
-            Scope::Namespaces(names) => names
-                .iter()
-                .map(|n| {
-                    (
-                        Api::namespaced_with(client.clone(), n, ar),
-                        Some(n.as_str()),
-                    )
-                })
-                .collect(),
-        };
-        let mut out = Vec::new();
-        for (api, ns) in apis {
-            match paginate(&api, resource, ns).await? {
-                Access::Known(items) => out.extend(items.into_iter().map(|mut o| {
+        let objects = list_scoped(scope, resource, |ns| match ns {
+            None => Api::all_with(client.clone(), ar),
+            Some(n) => Api::namespaced_with(client.clone(), n, ar),
+        })
+        .await?;
+        Ok::<_, Error>(objects.map(|items| {
+            items
+                .into_iter()
+                .map(|mut o: DynamicObject| {
                     // Lists omit apiVersion/kind on items.
                     o.types = Some(kube::core::TypeMeta {
                         api_version: ar.api_version.clone(),
@@ -189,21 +201,12 @@ async fn list_workloads(client: &Client, scope: &Scope) -> Result<Access<Vec<Raw
                         namespace: o.metadata.namespace.clone().unwrap_or_default(),
                         value: serde_json::to_value(&o).unwrap_or(serde_json::Value::Null),
                     }
-                })),
-                Access::Forbidden(m) => return Ok(Access::Forbidden(m)),
-            }
-        }
-        Ok::<_, Error>(Access::Known(out))
+                })
+                .collect::<Vec<_>>()
+        }))
     }))
     .await?;
-    let mut all = Vec::new();
-    for l in lists {
-        match l {
-            Access::Known(items) => all.extend(items),
-            Access::Forbidden(m) => return Ok(Access::Forbidden(m)),
-        }
-    }
-    Ok(Access::Known(all))
+    Ok(merge(lists))
 }
 
 /// Lists every kind an audit needs, concurrently.
