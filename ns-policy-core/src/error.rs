@@ -53,6 +53,23 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Namespaces named on the command line that do not exist.
+    #[error("namespace(s) not found: {}", .0.join(", "))]
+    NamespacesNotFound(Vec<String>),
+    /// Server-side apply hit fields another field manager owns (409).
+    #[error("{object}: {message}; rerun with --force-conflicts to take ownership of these fields")]
+    Conflict {
+        /// `NetworkPolicy ns/name`.
+        object: String,
+        /// The API server's message.
+        message: String,
+    },
+    /// Applying would change an existing object and nobody confirmed it.
+    #[error("{object} exists and would change; confirm with --yes")]
+    NeedsConfirmation {
+        /// `Namespace x` or `ResourceQuota ns/name`.
+        object: String,
+    },
     /// Kubeconfig could not be loaded or does not name the context.
     #[error("{0}")]
     Kubeconfig(String),
@@ -97,6 +114,7 @@ pub enum Error {
         message: String,
     },
     /// A transport or client error talking to the API.
+    #[cfg(feature = "client")]
     #[error("{verb} {resource}{scope}: {source}")]
     Client {
         /// Verb.
@@ -112,6 +130,7 @@ pub enum Error {
 }
 
 impl Error {
+    #[cfg(feature = "client")]
     /// Wraps a kube error with the verb and resource it concerned.
     ///
     /// 403 becomes [`Error::Forbidden`] (with an `auth can-i` hint); other
@@ -169,4 +188,19 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         self.status_code() == Some(404)
     }
+}
+
+/// Joins an error and its sources into one line.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }

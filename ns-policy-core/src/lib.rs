@@ -2,20 +2,25 @@
 //! per-namespace bundle, server-side apply, audit rules, the NetworkPolicy
 //! evaluator and the probe planner/runner.
 //!
-//! Everything here returns data; nothing prints or prompts. Pure modules
-//! (`baseline`, `render`, `names`, `selector`, `netpol`, `pss`, `manifests`,
-//! `audit` rules) never touch the network; the few functions that talk to the
-//! API server take a [`kube::Client`] from the caller.
+//! Everything here returns data; nothing prints or prompts. Every module
+//! but [`kube`] is pure: baseline, rendering, plans, audit rules, the
+//! NetworkPolicy evaluator, Pod Security checks, the manifest loader and the
+//! probe planner never touch the network. The I/O edges (connecting,
+//! listing, server-side apply, the live probe runner) live under [`kube`],
+//! behind the default `client` feature, and take a `kube::Client` from the
+//! caller; `--no-default-features` builds the pure core alone.
 
-pub mod apply;
 pub mod audit;
 pub mod baseline;
-pub mod cluster;
-pub mod collect;
 pub mod error;
+pub mod gc;
+pub mod inventory;
+#[cfg(feature = "client")]
+pub mod kube;
 pub mod manifests;
 pub mod names;
 pub mod netpol;
+pub mod plan;
 pub mod probe;
 pub mod pss;
 pub mod render;

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::baseline::{Baseline, Profile};
 use crate::error::{Error, Result};
+use crate::inventory::Kind;
 
 /// Names of the objects of a bundle.
 pub mod names {
@@ -64,17 +65,22 @@ pub enum Object {
 }
 
 impl Object {
-    /// Kind.
-    pub fn kind(&self) -> &'static str {
+    /// Its entry in the kinds table.
+    pub fn kind_id(&self) -> Kind {
         match self {
-            Object::Namespace(_) => "Namespace",
-            Object::ServiceAccount(_) => "ServiceAccount",
-            Object::LimitRange(_) => "LimitRange",
-            Object::ResourceQuota(_) => "ResourceQuota",
-            Object::Role(_) => "Role",
-            Object::RoleBinding(_) => "RoleBinding",
-            Object::NetworkPolicy(_) => "NetworkPolicy",
+            Object::Namespace(_) => Kind::Namespace,
+            Object::ServiceAccount(_) => Kind::ServiceAccount,
+            Object::LimitRange(_) => Kind::LimitRange,
+            Object::ResourceQuota(_) => Kind::ResourceQuota,
+            Object::Role(_) => Kind::Role,
+            Object::RoleBinding(_) => Kind::RoleBinding,
+            Object::NetworkPolicy(_) => Kind::NetworkPolicy,
         }
+    }
+
+    /// Kind (`NetworkPolicy`).
+    pub fn kind(&self) -> &'static str {
+        self.kind_id().name()
     }
 
     /// Metadata.
@@ -95,17 +101,9 @@ impl Object {
         self.metadata().name.as_deref().unwrap_or_default()
     }
 
-    /// Plural resource name as kubectl prints it (`networkpolicy.networking.k8s.io`).
-    pub fn resource(&self) -> &'static str {
-        match self {
-            Object::Namespace(_) => "namespaces",
-            Object::ServiceAccount(_) => "serviceaccounts",
-            Object::LimitRange(_) => "limitranges",
-            Object::ResourceQuota(_) => "resourcequotas",
-            Object::Role(_) => "roles.rbac.authorization.k8s.io",
-            Object::RoleBinding(_) => "rolebindings.rbac.authorization.k8s.io",
-            Object::NetworkPolicy(_) => "networkpolicies.networking.k8s.io",
-        }
+    /// Resource name as kubectl prints it (`networkpolicies.networking.k8s.io`).
+    pub fn resource(&self) -> String {
+        self.kind_id().resource()
     }
 
     /// The object as JSON (with apiVersion and kind).

@@ -7,10 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
-use ns_policy_core::audit::{
-    audit_namespace, AuditReport, ClusterRoleIndex, NamespaceReport, NamespaceSnapshot, Severity,
-    Sourced,
-};
+use ns_policy_core::audit::run::{self, Selection};
+use ns_policy_core::audit::{AuditReport, NamespaceReport, Severity};
 use ns_policy_core::baseline::Baseline;
 use ns_policy_core::manifests;
 
@@ -20,13 +18,14 @@ fn dir() -> PathBuf {
 
 fn audit(files: &[PathBuf]) -> NamespaceReport {
     let set = manifests::load_paths(files).expect("fixtures load");
-    let index = ClusterRoleIndex::new(set.cluster_roles.iter().map(Sourced::located));
-    let views = set.by_namespace();
-    let view = &views["shop-prod"];
-    let ns = view.namespace.expect("fixture has the Namespace");
-    let snap = NamespaceSnapshot::from_view(&ns.object, Some(&ns.source), view, &index);
+    assert!(
+        set.namespace("shop-prod").is_some(),
+        "fixture has the Namespace"
+    );
     let now = Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap();
-    audit_namespace(&Baseline::builtin(), &snap, now)
+    let selection = Selection::new(vec!["shop-prod".into()], false, None, false).unwrap();
+    let mut report = run::audit_manifests(&Baseline::builtin(), &set, &selection, now).unwrap();
+    report.namespaces.remove(0)
 }
 
 fn expectation(path: &Path) -> String {

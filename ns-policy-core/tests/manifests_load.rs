@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use ns_policy_core::manifests::{load_paths, load_str, namespace_of, ManifestSet, Source};
+use ns_policy_core::inventory::{Inventory, Item, Listing, Workload};
+use ns_policy_core::manifests::{load_paths, load_str, namespace_of, Source};
 use ns_policy_core::Error;
 use proptest::prelude::*;
 
@@ -12,7 +13,25 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn load(names: &[&str]) -> ManifestSet {
+/// The items of a list the loader filled (offline lists are always known).
+fn items<T>(l: &Listing<T>) -> &[Item<T>] {
+    l.known().expect("offline lists are known")
+}
+
+/// Count of objects of one namespace in a list.
+fn count_in<
+    T: k8s_openapi::Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+>(
+    l: &Listing<T>,
+    ns: &str,
+) -> usize {
+    items(l)
+        .iter()
+        .filter(|i| namespace_of(i.object.metadata()) == ns)
+        .count()
+}
+
+fn load(names: &[&str]) -> Inventory {
     let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
     load_paths(&paths).unwrap_or_else(|e| panic!("load {names:?}: {e}"))
 }
@@ -44,35 +63,39 @@ fn multi_document_yaml_with_comments_and_separator_variants() {
     let ns = &set.namespaces[0];
     assert_eq!(
         ns.source,
-        Source {
-            path: path.clone(),
+        Some(Source {
+            path: path.as_str().into(),
             line: 4
-        }
+        })
     );
-    assert_eq!(ns.source.to_string(), format!("{path}:4"));
+    assert_eq!(ns.source_string().unwrap(), format!("{path}:4"));
     let labels = ns.object.metadata.labels.as_ref().unwrap();
     assert_eq!(labels["kubernetes.io/metadata.name"], "team-a");
     assert_eq!(labels["ns-policy.io/profile"], "default");
 
-    assert_eq!(set.network_policies.len(), 1);
-    assert_eq!(set.network_policies[0].source.line, 13);
+    let policies = items(&set.network_policies);
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0].source.as_ref().unwrap().line, 13);
     assert_eq!(
-        set.network_policies[0].object.metadata.name.as_deref(),
+        policies[0].object.metadata.name.as_deref(),
         Some("default-deny")
     );
 
     // Deployment without namespace: kept as None, defaults to "default".
-    assert_eq!(set.deployments.len(), 1);
-    assert_eq!(set.deployments[0].object.metadata.namespace, None);
-    assert_eq!(namespace_of(&set.deployments[0].object.metadata), "default");
-    let workloads: Vec<_> = set.workload_objects().collect();
+    let workloads = items(&set.workloads);
     assert_eq!(workloads.len(), 1);
-    assert_eq!(workloads[0].1, "Deployment");
+    let Workload::Deployment(d) = &workloads[0].object else {
+        panic!("a Deployment: {:?}", workloads[0].object)
+    };
+    assert_eq!(d.metadata.namespace, None);
+    assert_eq!(namespace_of(&d.metadata), "default");
+    let template = workloads[0].object.pod_template().unwrap();
+    assert_eq!(template.path, "spec.template.spec");
     assert_eq!(
-        workloads[0].2["spec"]["template"]["spec"]["containers"][0]["image"],
-        "nginx:1.27"
+        template.spec.containers[0].image.as_deref(),
+        Some("nginx:1.27")
     );
-    assert_eq!(workloads[0].0, &set.deployments[0].source);
+    assert!(workloads[0].source.as_ref().unwrap().line > 13);
 
     // Unknown kinds are counted.
     assert_eq!(set.ignored.get("ConfigMap"), Some(&1));
@@ -84,13 +107,14 @@ fn multi_document_yaml_with_comments_and_separator_variants() {
 fn json_list_is_flattened_with_the_line_of_the_list() {
     let set = load(&["list.json"]);
     assert_eq!(set.namespaces.len(), 1);
-    assert_eq!(set.resource_quotas.len(), 1);
-    assert_eq!(set.role_bindings.len(), 1);
+    assert_eq!(items(&set.resource_quotas).len(), 1);
+    assert_eq!(items(&set.role_bindings).len(), 1);
     for source in [
         &set.namespaces[0].source,
-        &set.resource_quotas[0].source,
-        &set.role_bindings[0].source,
+        &items(&set.resource_quotas)[0].source,
+        &items(&set.role_bindings)[0].source,
     ] {
+        let source = source.as_ref().unwrap();
         assert_eq!(source.line, 1);
         assert!(source.path.ends_with("list.json"));
     }
@@ -98,31 +122,25 @@ fn json_list_is_flattened_with_the_line_of_the_list() {
         set.namespace_names().into_iter().collect::<Vec<_>>(),
         ["team-b"]
     );
-    let by_ns = set.by_namespace();
-    let view = &by_ns["team-b"];
-    assert!(view.namespace.is_some());
-    assert_eq!(view.resource_quotas.len(), 1);
-    assert_eq!(view.role_bindings.len(), 1);
+    assert!(set.namespace("team-b").is_some());
+    assert_eq!(count_in(&set.resource_quotas, "team-b"), 1);
+    assert_eq!(count_in(&set.role_bindings, "team-b"), 1);
 }
 
 #[test]
 fn typed_lists_get_kind_and_api_version_from_the_list() {
     let set = load(&["podlist.yaml"]);
-    assert_eq!(set.pods.len(), 2);
-    assert!(set.pods.iter().all(|p| p.source.line == 2));
-    assert_eq!(set.raw_workloads.len(), 2);
-    assert_eq!(set.raw_workloads[1].object.kind, "Pod");
-    assert_eq!(set.raw_workloads[1].object.name(), "p2");
-    assert_eq!(set.raw_workloads[1].object.value["kind"], "Pod");
+    let pods = items(&set.pods);
+    assert_eq!(pods.len(), 2);
+    assert!(pods.iter().all(|p| p.source.as_ref().unwrap().line == 2));
+    assert_eq!(pods[1].object.metadata.name.as_deref(), Some("p2"));
     assert_eq!(set.namespaces.len(), 1);
-    assert_eq!(set.namespaces[0].source.line, 22);
+    assert_eq!(set.namespaces[0].source.as_ref().unwrap().line, 22);
     assert_eq!(
         set.namespaces[0].object.metadata.labels.as_ref().unwrap()["kubernetes.io/metadata.name"],
         "team-c"
     );
-    let by_ns = set.by_namespace();
-    assert_eq!(by_ns["team-c"].pods.len(), 2);
-    assert_eq!(by_ns["team-c"].raw_workloads.len(), 2);
+    assert_eq!(count_in(&set.pods, "team-c"), 2);
 }
 
 #[test]
@@ -130,19 +148,20 @@ fn directories_are_walked_sorted_skipping_hidden_and_other_files() {
     let set = load(&["tree"]);
     // tree/.hidden/x.yaml and tree/notes.txt are invalid: they must not be read.
     assert_eq!(set.namespaces.len(), 1);
-    assert_eq!(set.service_accounts.len(), 1);
-    assert_eq!(set.roles.len(), 1);
-    assert_eq!(set.limit_ranges.len(), 1);
-    assert!(set.limit_ranges[0].source.path.ends_with("c.json"));
-    assert!(set.roles[0].source.path.ends_with("b.yml"));
-    assert_eq!(set.roles[0].source.line, 7);
+    assert_eq!(items(&set.service_accounts).len(), 1);
+    assert_eq!(items(&set.roles).len(), 1);
+    assert_eq!(items(&set.limit_ranges).len(), 1);
+    let lr = items(&set.limit_ranges)[0].source.as_ref().unwrap();
+    assert!(lr.path.ends_with("c.json"));
+    let role = items(&set.roles)[0].source.as_ref().unwrap();
+    assert!(role.path.ends_with("b.yml"));
+    assert_eq!(role.line, 7);
     // Both kustomization files are skipped, not errors nor ignored objects.
     assert_eq!(set.skipped_kustomizations, 2);
     assert!(set.ignored.is_empty(), "{:?}", set.ignored);
-    let view = &set.by_namespace()["tree-a"];
-    assert_eq!(view.service_accounts.len(), 1);
-    assert_eq!(view.roles.len(), 1);
-    assert_eq!(view.limit_ranges.len(), 1);
+    assert_eq!(count_in(&set.service_accounts, "tree-a"), 1);
+    assert_eq!(count_in(&set.roles, "tree-a"), 1);
+    assert_eq!(count_in(&set.limit_ranges, "tree-a"), 1);
 }
 
 #[test]
@@ -281,7 +300,7 @@ fn known_kind_in_another_api_version_is_ignored_not_misread() {
         "old.yaml",
     )
     .unwrap();
-    assert_eq!(set.deployments.len(), 0);
+    assert_eq!(items(&set.workloads).len(), 0);
     assert_eq!(set.ignored.get("Deployment (extensions/v1beta1)"), Some(&1));
     assert_eq!(set.ignored.get("ConfigMap"), Some(&2));
 }
@@ -297,15 +316,15 @@ fn first_error_in_input_order_wins_and_big_files_keep_lines() {
         ));
     }
     let set = load_str(&text, "big.yaml").unwrap();
-    assert_eq!(set.service_accounts.len(), 3000);
-    for (i, sa) in set.service_accounts.iter().enumerate() {
-        assert_eq!(sa.source.line, i * 6 + 2);
+    assert_eq!(items(&set.service_accounts).len(), 3000);
+    for (i, sa) in items(&set.service_accounts).iter().enumerate() {
+        assert_eq!(sa.source.as_ref().unwrap().line, i * 6 + 2);
         assert_eq!(
             sa.object.metadata.name.as_deref(),
             Some(format!("sa{i}").as_str())
         );
     }
-    assert_eq!(set.by_namespace().len(), 7);
+    assert_eq!(set.namespaces_in_use().len(), 7);
 
     // Two errors far apart: the first one is reported, every time.
     let mut bad = text.clone();
@@ -415,8 +434,5 @@ fn managed_fields_are_dropped() {
         "d.yaml",
     )
     .unwrap();
-    assert_eq!(set.deployments[0].object.metadata.managed_fields, None);
-    assert!(set.raw_workloads[0].object.value["metadata"]
-        .get("managedFields")
-        .is_none());
+    assert_eq!(items(&set.workloads)[0].object.meta().managed_fields, None);
 }

@@ -6,9 +6,10 @@ use anyhow::{bail, Context, Result};
 use dialoguer::console::Term;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Namespace;
-use ns_policy_core::apply::{self, Action, ApplyOptions, NamespacePlan, ObjectResult};
 use ns_policy_core::baseline::Baseline;
+use ns_policy_core::kube::apply;
 use ns_policy_core::names::{parse_labels, validate_label_value, validate_namespace_name};
+use ns_policy_core::plan::{Action, ApplyOptions, NamespacePlan, ObjectResult};
 use ns_policy_core::render::{self, Bundle, Request};
 
 use crate::cli::{BundleFormat, CreateArgs, DryRun, Global};

@@ -4,66 +4,14 @@
 //! system or excluded ones, and needs `--yes` without a terminal.
 
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use dialoguer::console::Term;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DeleteParams};
-use ns_policy_core::baseline::Baseline;
-use ns_policy_core::collect;
-use ns_policy_core::error::Error;
+use ns_policy_core::gc::expired;
+use ns_policy_core::kube::{gc, list};
 
 use crate::cli::{DryRun, GcArgs, Global};
 use crate::exit;
 use crate::output;
-
-/// An expired namespace.
-#[derive(Debug)]
-pub struct Expired {
-    /// Name.
-    pub name: String,
-    /// Profile.
-    pub profile: String,
-    /// Expiry.
-    pub expires_at: DateTime<Utc>,
-}
-
-/// Namespaces created by us whose expiry has passed (and that are not
-/// already being deleted).
-pub fn expired(baseline: &Baseline, namespaces: &[Namespace], now: DateTime<Utc>) -> Vec<Expired> {
-    let mut out: Vec<Expired> = namespaces
-        .iter()
-        .filter_map(|ns| {
-            let name = ns.metadata.name.as_deref()?;
-            if baseline.is_excluded(name)
-                || name == "default"
-                || ns.metadata.deletion_timestamp.is_some()
-            {
-                return None;
-            }
-            let labels = ns.metadata.labels.clone().unwrap_or_default();
-            if labels
-                .get(ns_policy_core::MANAGED_BY_LABEL)
-                .map(String::as_str)
-                != Some(ns_policy_core::MANAGED_BY_VALUE)
-            {
-                return None;
-            }
-            let raw = ns
-                .metadata
-                .annotations
-                .as_ref()?
-                .get(ns_policy_core::EXPIRES_AT_ANNOTATION)?;
-            let expires_at = DateTime::parse_from_rfc3339(raw).ok()?.with_timezone(&Utc);
-            (expires_at <= now).then(|| Expired {
-                name: name.to_string(),
-                profile: baseline.profile_of_existing(name, &labels).0.to_string(),
-                expires_at,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    out
-}
 
 fn ago(d: chrono::Duration) -> String {
     let s = d.num_seconds().max(0);
@@ -82,7 +30,7 @@ pub async fn run(g: &Global, args: &GcArgs) -> Result<u8> {
         ns_policy_core::selector::parse(s)?;
     }
     let cluster = super::connect(g).await?;
-    let namespaces = collect::list_namespaces(&cluster.client, args.selector.as_deref()).await?;
+    let namespaces = list::list_namespaces(&cluster.client, args.selector.as_deref()).await?;
     let now = Utc::now();
     let expired = expired(&baseline, &namespaces, now);
     if expired.is_empty() {
@@ -130,22 +78,14 @@ pub async fn run(g: &Global, args: &GcArgs) -> Result<u8> {
             bail!("aborted: nothing was deleted");
         }
     }
-    let api: Api<Namespace> = Api::all(cluster.client.clone());
-    let dp = DeleteParams {
-        dry_run: args.dry_run == DryRun::Server,
-        ..DeleteParams::background()
-    };
+    let dry_run = args.dry_run == DryRun::Server;
+    let names: Vec<String> = expired.iter().map(|e| e.name.clone()).collect();
+    let deleted = gc::delete_namespaces(&cluster.client, &names, dry_run).await?;
     let mut out = String::new();
-    for e in &expired {
-        match api.delete(&e.name, &dp).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.code == 404 => continue,
-            Err(err) => return Err(Error::from_kube("delete", "namespaces", None, err).into()),
-        }
+    for name in &deleted {
         out.push_str(&format!(
-            "namespace/{} deleted{}\n",
-            e.name,
-            if dp.dry_run { " (server dry run)" } else { "" }
+            "namespace/{name} deleted{}\n",
+            if dry_run { " (server dry run)" } else { "" }
         ));
     }
     output::print(&out)?;
@@ -155,49 +95,12 @@ pub async fn run(g: &Global, args: &GcArgs) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-    use std::collections::BTreeMap;
-
-    fn ns(name: &str, managed: bool, expires: Option<&str>) -> Namespace {
-        let mut labels = BTreeMap::new();
-        if managed {
-            labels.insert(
-                "app.kubernetes.io/managed-by".to_string(),
-                "kubectl-ns-policy".to_string(),
-            );
-        }
-        Namespace {
-            metadata: ObjectMeta {
-                name: Some(name.into()),
-                labels: Some(labels),
-                annotations: expires.map(|e| {
-                    BTreeMap::from([("ns-policy.io/expires-at".to_string(), e.to_string())])
-                }),
-                ..Default::default()
-            },
-            ..Default::default()
-        }
-    }
 
     #[test]
-    fn only_our_namespaces_past_their_expiry_are_collected() {
-        let now = DateTime::parse_from_rfc3339("2026-05-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let all = vec![
-            ns("pr-1", true, Some("2026-05-01T11:00:00Z")),
-            ns("pr-2", true, Some("2026-05-01T13:00:00Z")),
-            ns("pr-3", false, Some("2026-05-01T11:00:00Z")),
-            ns("pr-4", true, None),
-            ns("pr-5", true, Some("garbage")),
-            ns("kube-system", true, Some("2026-05-01T11:00:00Z")),
-        ];
-        let e = expired(&Baseline::builtin(), &all, now);
-        assert_eq!(
-            e.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
-            vec!["pr-1"]
-        );
-        assert_eq!(e[0].profile, "preview");
-        assert_eq!(ago(now - e[0].expires_at), "60m");
+    fn ages_are_shown_in_the_largest_whole_unit() {
+        assert_eq!(ago(chrono::Duration::seconds(59)), "59s");
+        assert_eq!(ago(chrono::Duration::minutes(60)), "60m");
+        assert_eq!(ago(chrono::Duration::hours(5)), "5h");
+        assert_eq!(ago(chrono::Duration::days(3)), "3d");
     }
 }

@@ -7,7 +7,7 @@ mod probe;
 
 use anyhow::{Context, Result};
 use ns_policy_core::baseline::Baseline;
-use ns_policy_core::cluster::{self, Cluster, Target};
+use ns_policy_core::kube::connect::{self as cluster, Cluster, Target};
 
 use crate::cli::{Cli, Command, Global};
 use crate::exit;

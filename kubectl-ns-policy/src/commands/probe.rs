@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use ns_policy_core::kube::probe::{self as live, LiveOptions, ProbeError};
 use ns_policy_core::manifests;
 use ns_policy_core::names::{parse_labels, validate_namespace_name};
 use ns_policy_core::netpol::Protocol;
-use ns_policy_core::probe::live::{self, LiveOptions, ProbeError};
 use ns_policy_core::probe::{
     new_run_id, offline_evaluator, Mode, Outcome, ProbeIps, ProbeOptions, ProbeOutcome, ProbePlan,
     ProbeReport, ProbeResult,

@@ -1,5 +1,5 @@
 //! Audit rules of `kubectl ns-policy audit`: pure functions from a
-//! [`NamespaceSnapshot`] (what a live collector or the offline manifest
+//! [`NamespaceView`] (what the live lister or the offline manifest
 //! loader found for one namespace) to a [`NamespaceReport`] of findings.
 //!
 //! Nothing here does I/O. The snapshot borrows the objects it looks at, so a
@@ -33,21 +33,18 @@
 
 mod report;
 mod rules;
+pub mod run;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::{LimitRange, Namespace, Pod, ResourceQuota, ServiceAccount};
-use k8s_openapi::api::networking::v1::NetworkPolicy;
-use k8s_openapi::api::rbac::v1::{ClusterRole, Role, RoleBinding};
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::Baseline;
-use crate::manifests::{Located, NamespaceView, RawObject, Source};
+pub use crate::inventory::{Access, ClusterRoleIndex, Item, NamespaceView};
 
 pub use report::{to_junit, to_sarif, AuditReport, Summary, SARIF_SCHEMA};
 pub use rules::{check_info, CheckInfo, CHECKS};
@@ -241,260 +238,33 @@ impl NamespaceReport {
     }
 }
 
-/// The result of a LIST the audit needs: the objects, or the reason it was
-/// refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Access<T> {
-    /// The list was read.
-    Known(T),
-    /// The list was refused; the message (e.g. `cannot list networkpolicies`).
-    Forbidden(String),
-}
-
-impl<T> Access<T> {
-    /// The value when known.
-    pub fn known(&self) -> Option<&T> {
-        match self {
-            Access::Known(t) => Some(t),
-            Access::Forbidden(_) => None,
-        }
-    }
-
-    /// The refusal message when forbidden.
-    pub fn forbidden(&self) -> Option<&str> {
-        match self {
-            Access::Known(_) => None,
-            Access::Forbidden(m) => Some(m),
-        }
-    }
-
-    /// Maps the known value.
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Access<U> {
-        match self {
-            Access::Known(t) => Access::Known(f(t)),
-            Access::Forbidden(m) => Access::Forbidden(m),
-        }
-    }
-}
-
-impl<T: Default> Default for Access<T> {
-    fn default() -> Self {
-        Access::Known(T::default())
-    }
-}
-
-/// A borrowed object with the place it was read from (offline).
-#[derive(Debug)]
-pub struct Sourced<'a, T> {
-    /// The object.
-    pub object: &'a T,
-    /// `file:line` when read from manifests.
-    pub source: Option<&'a Source>,
-}
-
-impl<T> Clone for Sourced<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for Sourced<'_, T> {}
-
-impl<'a, T> Sourced<'a, T> {
-    /// An object without a source (live).
-    pub fn new(object: &'a T) -> Self {
-        Sourced {
-            object,
-            source: None,
-        }
-    }
-
-    /// An object read from manifests.
-    pub fn located(l: &'a Located<T>) -> Self {
-        Sourced {
-            object: &l.object,
-            source: Some(&l.source),
-        }
-    }
-
-    /// The source as `file:line`.
-    pub fn source_string(&self) -> Option<String> {
-        self.source.map(ToString::to_string)
-    }
-}
-
-/// A pod controller (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
-/// CronJob, ReplicationController) as JSON, as returned by
-/// [`crate::pss::pod_spec_of`]'s callers. Entries of kind `Pod` are ignored
-/// (pods come from [`NamespaceSnapshot::pods`]).
-#[derive(Debug, Clone, Copy)]
-pub struct Workload<'a> {
-    /// Kind.
-    pub kind: &'a str,
-    /// The object (with `metadata`).
-    pub object: &'a serde_json::Value,
-    /// `file:line` when read from manifests.
-    pub source: Option<&'a Source>,
-}
-
-impl<'a> Workload<'a> {
-    /// A workload read from manifests.
-    pub fn located(l: &'a Located<RawObject>) -> Self {
-        Workload {
-            kind: &l.object.kind,
-            object: &l.object.value,
-            source: Some(&l.source),
-        }
-    }
-
-    /// `metadata.name`.
-    pub fn name(&self) -> &'a str {
-        self.object
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("")
-    }
-}
-
-/// Cluster roles by name, built once and shared by every namespace.
-#[derive(Debug, Default)]
-pub struct ClusterRoleIndex<'a> {
-    by_name: BTreeMap<&'a str, Sourced<'a, ClusterRole>>,
-}
-
-static EMPTY_CLUSTER_ROLES: ClusterRoleIndex<'static> = ClusterRoleIndex {
-    by_name: BTreeMap::new(),
-};
-
-impl<'a> ClusterRoleIndex<'a> {
-    /// Indexes cluster roles by `metadata.name` (the first of a name wins).
-    pub fn new(roles: impl IntoIterator<Item = Sourced<'a, ClusterRole>>) -> Self {
-        let mut by_name = BTreeMap::new();
-        for r in roles {
-            if let Some(name) = r.object.metadata.name.as_deref() {
-                by_name.entry(name).or_insert(r);
-            }
-        }
-        ClusterRoleIndex { by_name }
-    }
-
-    /// An empty index.
-    pub fn empty() -> &'static ClusterRoleIndex<'static> {
-        &EMPTY_CLUSTER_ROLES
-    }
-
-    /// The cluster role of a name.
-    pub fn get(&self, name: &str) -> Option<Sourced<'a, ClusterRole>> {
-        self.by_name.get(name).copied()
-    }
-
-    /// Number of roles.
-    pub fn len(&self) -> usize {
-        self.by_name.len()
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
-    }
-}
-
-/// Everything the audit looks at for one namespace. Lists hold references:
-/// fill them from cluster-wide lists grouped by namespace, or from
-/// [`NamespaceView`] ([`NamespaceSnapshot::from_view`]).
-#[derive(Debug, Clone)]
-pub struct NamespaceSnapshot<'a> {
-    /// The namespace.
-    pub namespace: &'a Namespace,
-    /// Where the Namespace was read from (offline).
-    pub namespace_source: Option<&'a Source>,
-    /// ResourceQuotas of the namespace.
-    pub resource_quotas: Access<Vec<Sourced<'a, ResourceQuota>>>,
-    /// LimitRanges of the namespace.
-    pub limit_ranges: Access<Vec<Sourced<'a, LimitRange>>>,
-    /// NetworkPolicies of the namespace.
-    pub network_policies: Access<Vec<Sourced<'a, NetworkPolicy>>>,
-    /// RoleBindings of the namespace.
-    pub role_bindings: Access<Vec<Sourced<'a, RoleBinding>>>,
-    /// Roles of the namespace.
-    pub roles: Access<Vec<Sourced<'a, Role>>>,
-    /// Cluster roles (cluster-wide, shared).
-    pub cluster_roles: Access<&'a ClusterRoleIndex<'a>>,
-    /// ServiceAccounts of the namespace.
-    pub service_accounts: Access<Vec<Sourced<'a, ServiceAccount>>>,
-    /// Pods of the namespace.
-    pub pods: Access<Vec<Sourced<'a, Pod>>>,
-    /// Pod controllers of the namespace.
-    pub workloads: Access<Vec<Workload<'a>>>,
-    /// Live only: warnings of a server-side dry-run of the profile's enforce
-    /// label (one per pod that would be rejected).
-    pub psa_dry_run_warnings: Option<Vec<String>>,
-}
-
-impl<'a> NamespaceSnapshot<'a> {
-    /// A snapshot of `namespace` with every list known and empty.
-    pub fn new(namespace: &'a Namespace) -> Self {
-        NamespaceSnapshot {
-            namespace,
-            namespace_source: None,
-            resource_quotas: Access::default(),
-            limit_ranges: Access::default(),
-            network_policies: Access::default(),
-            role_bindings: Access::default(),
-            roles: Access::default(),
-            cluster_roles: Access::Known(ClusterRoleIndex::empty()),
-            service_accounts: Access::default(),
-            pods: Access::default(),
-            workloads: Access::default(),
-            psa_dry_run_warnings: None,
-        }
-    }
-
-    /// The snapshot of a namespace read from manifests: `namespace` is the
-    /// view's Namespace (or one the caller made up for a namespace that only
-    /// appears in `metadata.namespace`).
-    pub fn from_view(
-        namespace: &'a Namespace,
-        namespace_source: Option<&'a Source>,
-        view: &NamespaceView<'a>,
-        cluster_roles: &'a ClusterRoleIndex<'a>,
-    ) -> Self {
-        fn all<'a, T>(v: &[&'a Located<T>]) -> Access<Vec<Sourced<'a, T>>> {
-            Access::Known(v.iter().map(|l| Sourced::located(l)).collect())
-        }
-        NamespaceSnapshot {
-            namespace,
-            namespace_source,
-            resource_quotas: all(&view.resource_quotas),
-            limit_ranges: all(&view.limit_ranges),
-            network_policies: all(&view.network_policies),
-            role_bindings: all(&view.role_bindings),
-            roles: all(&view.roles),
-            cluster_roles: Access::Known(cluster_roles),
-            service_accounts: all(&view.service_accounts),
-            pods: all(&view.pods),
-            workloads: Access::Known(
-                view.raw_workloads
-                    .iter()
-                    .filter(|l| l.object.kind != "Pod")
-                    .map(|l| Workload::located(l))
-                    .collect(),
-            ),
-            psa_dry_run_warnings: None,
-        }
-    }
-
-    /// The namespace's name.
-    pub fn name(&self) -> &'a str {
-        self.namespace.metadata.name.as_deref().unwrap_or("")
-    }
-}
-
 /// Audits one namespace against the baseline at time `now`.
 pub fn audit_namespace(
     baseline: &Baseline,
-    snap: &NamespaceSnapshot<'_>,
+    view: &NamespaceView<'_>,
     now: DateTime<Utc>,
 ) -> NamespaceReport {
-    rules::run(baseline, snap, now)
+    rules::run(baseline, view, now)
+}
+
+/// The text of an HTTP `Warning` header (`299 - "text"` → `text`), as the
+/// API server sends them for Pod Security dry runs.
+pub fn parse_warning(raw: &str) -> String {
+    let rest = raw
+        .split_once(' ')
+        .map(|(code, rest)| {
+            if code.chars().all(|c| c.is_ascii_digit()) {
+                rest
+            } else {
+                raw
+            }
+        })
+        .unwrap_or(raw);
+    let rest = rest.strip_prefix("- ").unwrap_or(rest);
+    let rest = rest.trim();
+    let unquoted = rest
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(rest);
+    unquoted.replace("\\\"", "\"")
 }

@@ -12,10 +12,10 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{
-    Access, Category, Finding, NamespaceReport, NamespaceSnapshot, Severity, Sourced, UnknownCheck,
+    Access, Category, Finding, Item, NamespaceReport, NamespaceView, Severity, UnknownCheck,
 };
 use crate::baseline::{Baseline, Profile};
-use crate::manifests::Source;
+use crate::inventory::Source;
 use crate::netpol::{
     self, Direction, Endpoint, Evaluator, NamedPort, NamespaceInfo, PodInfo, Protocol,
 };
@@ -133,7 +133,7 @@ const STUCK_AFTER_MINUTES: i64 = 5;
 
 struct Ctx<'s, 'a> {
     baseline: &'s Baseline,
-    snap: &'s NamespaceSnapshot<'a>,
+    snap: &'s NamespaceView<'a>,
     ns: &'s str,
     labels: &'s BTreeMap<String, String>,
     profile_name: &'s str,
@@ -148,12 +148,13 @@ struct Ctx<'s, 'a> {
 /// Runs every check.
 pub(super) fn run(
     baseline: &Baseline,
-    snap: &NamespaceSnapshot<'_>,
+    snap: &NamespaceView<'_>,
     now: DateTime<Utc>,
 ) -> NamespaceReport {
     let ns = snap.name();
     let labels = snap
         .namespace
+        .object
         .metadata
         .labels
         .as_ref()
@@ -275,7 +276,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
 
     fn push_ns(&mut self, check: &str, severity: Severity, message: String, remediation: String) {
         let object = Some(format!("Namespace/{}", self.ns));
-        let source = self.snap.namespace_source;
+        let source = self.snap.namespace.source.as_ref();
         self.push(check, severity, message, remediation, object, source);
     }
 
@@ -520,7 +521,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
             );
             return;
         }
-        let (unscoped, scoped): (Vec<Sourced<'_, _>>, Vec<Sourced<'_, _>>) =
+        let (unscoped, scoped): (Vec<&Item<_>>, Vec<&Item<_>>) =
             quotas.iter().copied().partition(|q| {
                 q.object.spec.as_ref().is_none_or(|s| {
                     s.scopes.as_ref().is_none_or(Vec::is_empty) && s.scope_selector.is_none()
@@ -575,7 +576,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
             let (object, source) = match unscoped.as_slice() {
                 [one] => (
                     Some(format!("ResourceQuota/{}", name_of(&one.object.metadata))),
-                    one.source,
+                    one.source.as_ref(),
                 ),
                 _ => (None, None),
             };
@@ -693,7 +694,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
             let (object, source) = match lrs.as_slice() {
                 [one] => (
                     Some(format!("LimitRange/{}", name_of(&one.object.metadata))),
-                    one.source,
+                    one.source.as_ref(),
                 ),
                 _ => (None, None),
             };
@@ -744,7 +745,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
         let source_of = |name: &str| {
             pols.iter()
                 .find(|p| name_of(&p.object.metadata) == name)
-                .and_then(|p| p.source)
+                .and_then(|p| p.source.as_ref())
         };
         let iso = netpol::namespace_isolation(ns, &owned);
         for (dir, isolated) in [
@@ -800,7 +801,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
             ],
             owned,
         );
-        let pods: Vec<(Sourced<'_, k8s_openapi::api::core::v1::Pod>, PodInfo)> = self
+        let pods: Vec<(&Item<k8s_openapi::api::core::v1::Pod>, PodInfo)> = self
             .snap
             .pods
             .known()
@@ -843,7 +844,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                 ),
                 fix,
                 Some(format!("Pod/{}", info.name)),
-                pod.source,
+                pod.source.as_ref(),
             );
         }
         if self.profile.network.allow_dns {
@@ -855,8 +856,8 @@ impl<'s, 'a> Ctx<'s, 'a> {
         &mut self,
         evaluator: &Evaluator,
         egress_all: bool,
-        pods: &[(Sourced<'_, k8s_openapi::api::core::v1::Pod>, PodInfo)],
-        pols: &[Sourced<'_, NetworkPolicy>],
+        pods: &[(&Item<k8s_openapi::api::core::v1::Pod>, PodInfo)],
+        pols: &[&Item<NetworkPolicy>],
     ) {
         let ns = self.ns;
         let dns = &self.baseline.spec.network.dns;
@@ -996,7 +997,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
             }
             let b = blocked(&Endpoint::Pod(info.clone()));
             if !b.is_empty() {
-                failing_pods.push((info.name.clone(), b, pod.source));
+                failing_pods.push((info.name.clone(), b, pod.source.as_ref()));
             }
         }
         if !synthetic_blocked.is_empty() {
@@ -1082,7 +1083,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                                 self.fix_command()
                             ),
                             Some(format!("RoleBinding/{name}")),
-                            rb.source,
+                            rb.source.as_ref(),
                         );
                         continue;
                     }
@@ -1149,7 +1150,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                                 self.baseline.spec.rbac.role_name
                             ),
                             Some(format!("RoleBinding/{name}")),
-                            rb.source,
+                            rb.source.as_ref(),
                         );
                     }
                 }
@@ -1192,7 +1193,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                             ),
                             fix,
                             Some("ServiceAccount/default".into()),
-                            sa.source,
+                            sa.source.as_ref(),
                         ),
                     Some(_) => {}
                 }
@@ -1221,7 +1222,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                         meta: Cow::Borrowed(&p.object.metadata),
                         spec: Cow::Borrowed(spec),
                         prefix: "spec".into(),
-                        source: p.source,
+                        source: p.source.as_ref(),
                         owners: p
                             .object
                             .metadata
@@ -1243,35 +1244,24 @@ impl<'s, 'a> Ctx<'s, 'a> {
             }
             Access::Known(ws) => {
                 for w in ws {
-                    if w.kind == "Pod" {
-                        continue;
-                    }
-                    let Some((meta, spec, prefix)) = pss::pod_spec_of(w.kind, w.object) else {
+                    let Some(template) = w.object.pod_template() else {
                         continue;
                     };
-                    let owners = w
-                        .object
-                        .pointer("/metadata/ownerReferences")
-                        .and_then(|v| v.as_array())
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|o| {
-                                    Some((
-                                        o.get("kind")?.as_str()?.to_string(),
-                                        o.get("name")?.as_str()?.to_string(),
-                                    ))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
                     subjects.push(Subject {
-                        kind: w.kind.to_string(),
-                        name: w.name().to_string(),
-                        meta: Cow::Owned(meta),
-                        spec: Cow::Owned(spec),
-                        prefix,
-                        source: w.source,
-                        owners,
+                        kind: w.object.kind().name().to_string(),
+                        name: w.object.name().to_string(),
+                        meta: Cow::Borrowed(template.metadata),
+                        spec: Cow::Borrowed(template.spec),
+                        prefix: template.path.to_string(),
+                        source: w.source.as_ref(),
+                        owners: w
+                            .object
+                            .meta()
+                            .owner_references
+                            .iter()
+                            .flatten()
+                            .map(|o| (o.kind.clone(), o.name.clone()))
+                            .collect(),
                         created: false,
                     });
                 }
@@ -1391,7 +1381,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
 
     fn lifecycle(&mut self) {
         let ns = self.ns;
-        let meta = &self.snap.namespace.metadata;
+        let meta = &self.snap.namespace.object.metadata;
         if let Some(ts) = meta
             .deletion_timestamp
             .as_ref()
@@ -1402,6 +1392,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                 let conditions: Vec<String> = self
                     .snap
                     .namespace
+                    .object
                     .status
                     .as_ref()
                     .and_then(|s| s.conditions.as_ref())
@@ -1413,6 +1404,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                 let finalizers: Vec<String> = self
                     .snap
                     .namespace
+                    .object
                     .spec
                     .as_ref()
                     .and_then(|s| s.finalizers.clone())

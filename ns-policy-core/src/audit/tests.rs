@@ -11,7 +11,9 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, Role, RoleBinding};
 use serde_json::{json, Value};
 
 use super::*;
+use crate::inventory::{Inventory, Kind, Object as InvObject};
 use crate::render::{self, NamespaceSpec, Object};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap()
@@ -169,31 +171,54 @@ impl Fixture {
         self.audit_with(|_| {})
     }
 
-    fn audit_with(&self, tweak: impl FnOnce(&mut NamespaceSnapshot<'_>)) -> NamespaceReport {
-        let index = ClusterRoleIndex::new(self.cluster_roles.iter().map(Sourced::new));
-        let mut snap = NamespaceSnapshot::new(&self.ns);
-        snap.resource_quotas = Access::Known(self.quotas.iter().map(Sourced::new).collect());
-        snap.limit_ranges = Access::Known(self.limit_ranges.iter().map(Sourced::new).collect());
-        snap.network_policies = Access::Known(self.policies.iter().map(Sourced::new).collect());
-        snap.role_bindings = Access::Known(self.bindings.iter().map(Sourced::new).collect());
-        snap.roles = Access::Known(self.roles.iter().map(Sourced::new).collect());
-        snap.cluster_roles = Access::Known(&index);
-        snap.service_accounts =
-            Access::Known(self.service_accounts.iter().map(Sourced::new).collect());
-        snap.pods = Access::Known(self.pods.iter().map(Sourced::new).collect());
-        snap.workloads = Access::Known(
-            self.workloads
-                .iter()
-                .map(|(k, v)| Workload {
-                    kind: k,
-                    object: v,
-                    source: None,
-                })
-                .collect(),
+    /// Audits the fixture through the same path as live and offline
+    /// audits: an inventory, grouped into one view per namespace.
+    /// `tweak` may mark lists forbidden.
+    fn audit_with(&self, tweak: impl FnOnce(&mut Inventory)) -> NamespaceReport {
+        let name = self.ns.metadata.name.clone().unwrap_or_default();
+        let mut inv = Inventory::default();
+        inv.push(InvObject::Namespace(self.ns.clone()), None);
+        fn put<T: k8s_openapi::Metadata<Ty = ObjectMeta> + Clone>(
+            inv: &mut Inventory,
+            ns: &str,
+            items: &[T],
+            wrap: fn(T) -> InvObject,
+        ) {
+            for i in items {
+                let mut i = i.clone();
+                i.metadata_mut()
+                    .namespace
+                    .get_or_insert_with(|| ns.to_string());
+                inv.push(wrap(i), None);
+            }
+        }
+        put(&mut inv, &name, &self.quotas, InvObject::ResourceQuota);
+        put(&mut inv, &name, &self.limit_ranges, InvObject::LimitRange);
+        put(&mut inv, &name, &self.policies, InvObject::NetworkPolicy);
+        put(&mut inv, &name, &self.bindings, InvObject::RoleBinding);
+        put(&mut inv, &name, &self.roles, InvObject::Role);
+        put(
+            &mut inv,
+            &name,
+            &self.service_accounts,
+            InvObject::ServiceAccount,
         );
-        snap.psa_dry_run_warnings = self.dry_run.clone();
-        tweak(&mut snap);
-        audit_namespace(&Baseline::builtin(), &snap, now())
+        put(&mut inv, &name, &self.pods, InvObject::Pod);
+        for r in &self.cluster_roles {
+            inv.push(InvObject::ClusterRole(r.clone()), None);
+        }
+        for (kind, value) in &self.workloads {
+            let mut value = value.clone();
+            value["metadata"]["namespace"] = json!(name);
+            let kind = Kind::named(kind).expect("a known kind");
+            inv.push(InvObject::from_value(kind, &value).unwrap(), None);
+        }
+        tweak(&mut inv);
+        let index = inv.cluster_role_index();
+        let targets = [&inv.namespaces[0]];
+        let mut views = inv.views(&targets, &index);
+        views[0].psa_dry_run_warnings = self.dry_run.clone();
+        audit_namespace(&Baseline::builtin(), &views[0], now())
     }
 }
 
@@ -1046,4 +1071,17 @@ fn junit_is_well_formed_and_escaped() {
     assert!(!to_junit(&report, Severity::Error).contains("<failure"));
     assert!(to_junit(&report, Severity::Error).contains("<system-out>"));
     assert!(to_junit(&report, Severity::Warning).contains("<failure"));
+}
+
+#[test]
+fn warning_headers_are_unwrapped() {
+    assert_eq!(
+        parse_warning(r#"299 - "web-1: privileged""#),
+        "web-1: privileged"
+    );
+    assert_eq!(
+        parse_warning(r#"299 - "existing pods in namespace \"x\" violate""#),
+        r#"existing pods in namespace "x" violate"#
+    );
+    assert_eq!(parse_warning("plain"), "plain");
 }

@@ -6,7 +6,7 @@
 //!
 //! * **predicted**, purely, by the [`Evaluator`] over the probe pods this
 //!   plan would create ([`ProbePlan::predict`], [`ProbeReport::offline`]);
-//! * **observed**, by [`live::run`]: one server pod (one container per port,
+//! * **observed**, by [`crate::kube::probe::run`]: one server pod (one container per port,
 //!   Ready only once it listens) and one client pod per namespace, then
 //!   `agnhost connect` exec'd in every client towards every server.
 //!
@@ -14,8 +14,8 @@
 //! `to`, same-namespace pairs included) and one port. Cells are numbered
 //! `(from * n + to) * ports + port`.
 
-pub mod live;
 mod pods;
+pub mod status;
 #[cfg(test)]
 mod tests;
 
@@ -32,7 +32,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::manifests::{namespace_of, ManifestSet};
+use crate::inventory::{namespace_of, Inventory};
 use crate::names::validate_namespace_name;
 use crate::netpol::{Endpoint, Evaluator, NamedPort, NamespaceInfo, PodInfo, Protocol};
 use crate::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
@@ -746,7 +746,7 @@ impl ProbeReport {
 /// The evaluator for an offline probe: every Namespace and NetworkPolicy of
 /// the manifests. Each namespace of the plan must have a Namespace object in
 /// them.
-pub fn offline_evaluator(plan: &ProbePlan, set: &ManifestSet) -> Result<Evaluator> {
+pub fn offline_evaluator(plan: &ProbePlan, set: &Inventory) -> Result<Evaluator> {
     let known = set.namespace_names();
     let missing: Vec<&str> = plan
         .namespaces()
@@ -779,7 +779,9 @@ pub fn offline_evaluator(plan: &ProbePlan, set: &ManifestSet) -> Result<Evaluato
         .collect();
     let policies = set
         .network_policies
-        .iter()
+        .known()
+        .into_iter()
+        .flatten()
         .map(|p| {
             let mut p = p.object.clone();
             p.metadata.namespace = Some(namespace_of(&p.metadata).to_string());

@@ -7,7 +7,7 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 
-use super::live::{pod_state, PodState};
+use super::status::{pod_state, PodState};
 use super::*;
 use crate::pss::{check_pod, Level};
 

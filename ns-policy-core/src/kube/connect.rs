@@ -69,7 +69,7 @@ pub async fn connect(target: &Target) -> Result<Cluster> {
     if let Err(e) = client.apiserver_version().await {
         let message = match &e {
             kube::Error::Api(s) => format!("{} ({})", s.message, s.code),
-            other => error_chain(other),
+            other => crate::error::chain(other),
         };
         return Err(Error::Unreachable {
             context,
@@ -96,7 +96,7 @@ async fn load_config(target: &Target) -> Result<(Config, String)> {
             Error::Kubeconfig(format!(
                 "cannot load kubeconfig {}: {}",
                 path.display(),
-                error_chain(&e)
+                crate::error::chain(&e)
             ))
         })?),
         None => match Kubeconfig::read() {
@@ -107,7 +107,7 @@ async fn load_config(target: &Target) -> Result<(Config, String)> {
                 }
                 return Err(Error::Kubeconfig(format!(
                     "no kubeconfig found ($KUBECONFIG, ~/.kube/config) and not running in a cluster: {}; pass --kubeconfig FILE",
-                    error_chain(&e)
+                    crate::error::chain(&e)
                 )));
             }
         },
@@ -140,23 +140,8 @@ async fn load_config(target: &Target) -> Result<(Config, String)> {
         .map_err(|e| {
             Error::Kubeconfig(format!(
                 "invalid kubeconfig for context {context:?}: {}",
-                error_chain(&e)
+                crate::error::chain(&e)
             ))
         })?;
     Ok((config, context))
-}
-
-/// Joins an error and its sources into one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }

@@ -1,0 +1,276 @@
+//! The audit as one call: which namespaces a request covers, which of them
+//! need the API server's Pod Security dry run, running the rules over an
+//! [`Inventory`], and which findings `--fix` repairs. Pure; the live edge
+//! (listing, dry runs) is [`crate::kube::audit`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::{audit_namespace, Access, AuditReport, Category, NamespaceReport};
+use crate::baseline::Baseline;
+use crate::error::{Error, Result};
+use crate::inventory::{Inventory, Item};
+use crate::pss::Level;
+use crate::selector::Selector;
+use crate::NAMESPACE_NAME_LABEL;
+
+/// Which namespaces to audit.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Named namespaces (always audited, even system or excluded ones).
+    pub names: Vec<String>,
+    /// `--all`.
+    pub all: bool,
+    /// `-l SELECTOR` (the text, for the API server, and parsed).
+    pub selector: Option<(String, Selector)>,
+    /// `--include-system`: --all and -l also cover system and excluded
+    /// namespaces.
+    pub include_system: bool,
+}
+
+impl Selection {
+    /// Validates the request: DNS-1123 names, a parsable selector, and at
+    /// least one of names, `--all` or `-l`.
+    pub fn new(
+        names: Vec<String>,
+        all: bool,
+        selector: Option<&str>,
+        include_system: bool,
+    ) -> Result<Self> {
+        for n in &names {
+            crate::names::validate_namespace_name(n)?;
+        }
+        if names.is_empty() && !all && selector.is_none() {
+            return Err(Error::InvalidInput(
+                "name the namespaces to audit, or pass --all or -l SELECTOR".into(),
+            ));
+        }
+        let selector = match selector {
+            Some(s) => Some((s.to_string(), crate::selector::parse(s)?)),
+            None => None,
+        };
+        Ok(Selection {
+            names,
+            all,
+            selector,
+            include_system,
+        })
+    }
+
+    /// True when the request covers more than the named namespaces (so the
+    /// namespaces must be listed, and every kind is listed cluster-wide).
+    pub fn lists_namespaces(&self) -> bool {
+        self.all || self.selector.is_some()
+    }
+
+    /// The label selector text, if any.
+    pub fn selector_text(&self) -> Option<&str> {
+        self.selector.as_ref().map(|(s, _)| s.as_str())
+    }
+
+    fn named(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    /// Whether a namespace is covered: named, or matched by `--all`/`-l` and
+    /// not a system or excluded namespace (unless `--include-system`).
+    pub fn wants(&self, baseline: &Baseline, ns: &Namespace) -> bool {
+        let name = ns.metadata.name.as_deref().unwrap_or_default();
+        if self.named(name) {
+            return true;
+        }
+        let matched = match &self.selector {
+            Some((_, sel)) => {
+                static NONE: BTreeMap<String, String> = BTreeMap::new();
+                sel.matches(ns.metadata.labels.as_ref().unwrap_or(&NONE))
+            }
+            None => self.all,
+        };
+        matched && (self.include_system || !baseline.is_excluded(name))
+    }
+
+    /// The covered namespaces among `candidates`, by name, each once.
+    pub fn select<'a>(
+        &self,
+        baseline: &Baseline,
+        candidates: &'a [Item<Namespace>],
+    ) -> Vec<&'a Item<Namespace>> {
+        let mut out: BTreeMap<&str, &Item<Namespace>> = BTreeMap::new();
+        for ns in candidates {
+            let name = ns.object.metadata.name.as_deref().unwrap_or_default();
+            if self.wants(baseline, &ns.object) {
+                out.entry(name).or_insert(ns);
+            }
+        }
+        out.into_values().collect()
+    }
+}
+
+/// A Pod Security readiness question for the API server: would enforcing
+/// `level` at `version` on `namespace` reject existing pods?
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PsaDryRun {
+    /// Namespace.
+    pub namespace: String,
+    /// The profile's level.
+    pub level: Level,
+    /// The profile's version label value.
+    pub version: String,
+}
+
+/// The namespaces worth a Pod Security dry run: their enforce label is
+/// missing or weaker than their profile's level (above privileged) and they
+/// have pods (or their pods could not be listed).
+pub fn psa_dry_runs(
+    baseline: &Baseline,
+    targets: &[&Item<Namespace>],
+    inventory: &Inventory,
+) -> Vec<PsaDryRun> {
+    let with_pods: Option<BTreeSet<&str>> = inventory.pods.known().map(|pods| {
+        pods.iter()
+            .map(|p| crate::inventory::namespace_of(&p.object.metadata))
+            .collect()
+    });
+    let mut out = Vec::new();
+    for ns in targets {
+        let meta = &ns.object.metadata;
+        let name = meta.name.as_deref().unwrap_or_default();
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        let labels = meta.labels.as_ref().unwrap_or(&NONE);
+        let (profile, _) = baseline.profile_of_existing(name, labels);
+        let Ok(p) = baseline.profile(profile) else {
+            continue;
+        };
+        let want = p.pod_security.level;
+        let have = labels
+            .get(&format!("{}enforce", crate::render::PSA_PREFIX))
+            .and_then(|v| v.parse::<Level>().ok());
+        let weaker = have.is_none_or(|h| h < want);
+        let has_pods = with_pods.as_ref().is_none_or(|s| s.contains(name));
+        if weaker && has_pods && want > Level::Privileged {
+            out.push(PsaDryRun {
+                namespace: name.to_string(),
+                level: want,
+                version: p.pod_security.version.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Runs the rules over `targets` (namespaces of `inventory`, or made up by
+/// the caller) at time `now`. `psa` holds the answers of the Pod Security
+/// dry runs by namespace (live audits only).
+pub fn audit(
+    baseline: &Baseline,
+    inventory: &Inventory,
+    targets: &[&Item<Namespace>],
+    psa: &BTreeMap<String, Vec<String>>,
+    now: DateTime<Utc>,
+) -> AuditReport {
+    let index = inventory.cluster_role_index();
+    let mut reports: Vec<NamespaceReport> = inventory
+        .views(targets, &index)
+        .into_iter()
+        .map(|mut view| {
+            view.psa_dry_run_warnings = psa.get(view.name()).cloned();
+            audit_namespace(baseline, &view, now)
+        })
+        .collect();
+    reports.sort_by(|a, b| a.name.cmp(&b.name));
+    AuditReport::new(reports)
+}
+
+/// The offline audit (`audit -f`): the covered Namespace objects of the
+/// manifests, plus named namespaces that only appear as
+/// `metadata.namespace` (audited as a Namespace with only the label the API
+/// server sets). A named namespace the manifests do not mention is an error.
+pub fn audit_manifests(
+    baseline: &Baseline,
+    inventory: &Inventory,
+    selection: &Selection,
+    now: DateTime<Utc>,
+) -> Result<AuditReport> {
+    let in_use = inventory.namespaces_in_use();
+    let mut made_up = Vec::new();
+    for n in &selection.names {
+        if inventory.namespace(n).is_some() {
+            continue;
+        }
+        if !in_use.contains(n.as_str()) {
+            return Err(Error::InvalidInput(format!(
+                "namespace {n:?} is not in the given files (no Namespace object and no object in it)"
+            )));
+        }
+        made_up.push(Item::live(Namespace {
+            metadata: ObjectMeta {
+                name: Some(n.clone()),
+                labels: Some(BTreeMap::from([(
+                    NAMESPACE_NAME_LABEL.to_string(),
+                    n.clone(),
+                )])),
+                ..Default::default()
+            },
+            ..Default::default()
+        }));
+    }
+    let mut targets = selection.select(baseline, &inventory.namespaces);
+    targets.extend(made_up.iter());
+    Ok(audit(baseline, inventory, &targets, &BTreeMap::new(), now))
+}
+
+/// Categories `--fix` repairs by applying the baseline bundle.
+pub const FIXABLE: [Category; 6] = [
+    Category::Labels,
+    Category::PodSecurity,
+    Category::ResourceQuota,
+    Category::LimitRange,
+    Category::NetworkPolicy,
+    Category::NetworkDns,
+];
+
+/// Checks outside [`FIXABLE`] categories that the bundle repairs too.
+pub const FIXABLE_CHECKS: [&str; 1] = ["rbac.default-sa-automount"];
+
+impl NamespaceReport {
+    /// True when applying the baseline bundle repairs some finding.
+    pub fn fixable(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| FIXABLE.contains(&f.category) || FIXABLE_CHECKS.contains(&f.check.as_str()))
+    }
+}
+
+impl AuditReport {
+    /// Namespaces `--fix` would change.
+    pub fn fixable(&self) -> Vec<&str> {
+        self.namespaces
+            .iter()
+            .filter(|r| r.fixable())
+            .map(|r| r.name.as_str())
+            .collect()
+    }
+}
+
+/// Merges the Pod Security dry-run answers: known ones by namespace, and the
+/// refusals as messages for the caller to show.
+pub fn split_psa_answers(
+    answers: Vec<(String, Access<Vec<String>>)>,
+) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
+    let mut known = BTreeMap::new();
+    let mut refused = Vec::new();
+    for (ns, a) in answers {
+        match a {
+            Access::Known(w) => {
+                known.insert(ns, w);
+            }
+            Access::Forbidden(m) => refused.push(format!(
+                "{m}; the PodSecurity readiness check of {ns} is skipped"
+            )),
+        }
+    }
+    (known, refused)
+}

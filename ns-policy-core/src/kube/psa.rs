@@ -1,0 +1,71 @@
+//! Pod Security readiness: the API server's own verdict on existing pods,
+//! from a server-side dry run of a namespace's enforce label.
+
+use kube::Client;
+
+use crate::audit::{parse_warning, Access};
+use crate::error::{Error, Result};
+
+/// The API server's own answer to "would existing pods pass this level?": a
+/// server-side dry run of the namespace's enforce label returns one warning
+/// per pod that would be rejected.
+pub async fn psa_dry_run(
+    client: &Client,
+    namespace: &str,
+    level: &str,
+    version: &str,
+) -> Result<Access<Vec<String>>> {
+    let body = serde_json::json!({
+        "metadata": {"labels": {
+            "pod-security.kubernetes.io/enforce": level,
+            "pod-security.kubernetes.io/enforce-version": version,
+        }}
+    });
+    let uri = format!(
+        "/api/v1/namespaces/{namespace}?dryRun=All&fieldManager={}",
+        crate::FIELD_MANAGER
+    );
+    let request = http::Request::builder()
+        .method("PATCH")
+        .uri(uri)
+        .header("content-type", "application/merge-patch+json")
+        .header("accept", "application/json")
+        .body(kube::client::Body::from(
+            serde_json::to_vec(&body).unwrap_or_default(),
+        ))
+        .map_err(|e| Error::InvalidInput(format!("building the PodSecurity dry run: {e}")))?;
+    let response = client
+        .send(request)
+        .await
+        .map_err(|e| Error::from_kube("patch", "namespaces", None, e))?;
+    let status = response.status().as_u16();
+    let warnings: Vec<String> = response
+        .headers()
+        .get_all("warning")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(parse_warning)
+        .collect();
+    if status == 403 {
+        return Ok(Access::Forbidden(format!(
+            "forbidden: cannot patch namespaces (dry run) {namespace:?} (check with: kubectl auth can-i patch namespaces)"
+        )));
+    }
+    if status >= 400 {
+        let text = response
+            .into_body()
+            .collect_bytes()
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        return Err(Error::Api {
+            verb: "patch".into(),
+            resource: "namespaces".into(),
+            scope: format!(" {namespace:?} (dry run)"),
+            code: status,
+            reason: String::new(),
+            message: text,
+        });
+    }
+    Ok(Access::Known(warnings))
+}
