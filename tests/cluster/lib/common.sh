@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # tests/cluster/cluster.sh (sourced, first): settings (versions, cache and
 # state layout, network), log/die, component PID files, the up/down lock.
+# shellcheck disable=SC2034 # the settings are used by the parts sourced after this one
 
 # ---------------------------------------------------------------- versions --
 K8S_VERSION=v1.33.13            # latest v1.33 patch on the Go proxy

@@ -71,6 +71,7 @@ kill_containers() {
   fi
   # anything still in the pod cgroups is a container process of ours
   local p; p=$(pod_cgroup_pids)
+  # shellcheck disable=SC2086 # $p is a list of PIDs (digits), split into words on purpose
   [[ -n $p ]] && { kill -KILL $p 2>/dev/null || true; }
   if alive containerd && [[ -S $CONTAINERD_SOCK ]]; then
     sleep 0.3
@@ -148,8 +149,11 @@ cmd_down() {
   stop 5 etcd
   # shims of our containerd that outlived it (found by our unique socket path)
   local p; p=$(our_shim_pids)
+  # shellcheck disable=SC2086 # $p is a list of PIDs (digits), split into words on purpose
   [[ -n $p ]] && { kill -KILL $p 2>/dev/null || true; log "killed leftover shims: $p"; }
-  p=$(pod_cgroup_pids); [[ -n $p ]] && { kill -KILL $p 2>/dev/null || true; }
+  p=$(pod_cgroup_pids)
+  # shellcheck disable=SC2086 # $p is a list of PIDs (digits), split into words on purpose
+  [[ -n $p ]] && { kill -KILL $p 2>/dev/null || true; }
   unmount_state
   remove_pod_cgroups
   clean_network
@@ -157,7 +161,7 @@ cmd_down() {
   # kubelet symlinks container logs into /var/log/containers (fixed path)
   if [[ -d /var/log/containers ]]; then
     find /var/log/containers -maxdepth 1 -type l -lname "$STATE/*" -delete 2>/dev/null || true
-    [[ -f $STATE/created-var-log-containers ]] && rmdir /var/log/containers 2>/dev/null || true
+    if [[ -f $STATE/created-var-log-containers ]]; then rmdir /var/log/containers 2>/dev/null || true; fi
   fi
   if [[ -f $STATE/created-var-lib-cni ]]; then
     rmdir /var/lib/cni/results /var/lib/cni/networks /var/lib/cni 2>/dev/null || true

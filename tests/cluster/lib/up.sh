@@ -189,6 +189,7 @@ spec:
     imagePullPolicy: Never
     command: ["sleep", "3600"]
 EOF
+  # shellcheck disable=SC2317 # called through wait_for_quiet below
   smoke_running() { [[ $(kubectl_admin -n default get pod nsp-cluster-smoke -o jsonpath='{.status.phase}') == Running ]]; }
   if ! wait_for_quiet 90 smoke_running; then
     kubectl_admin -n default describe pod nsp-cluster-smoke >&2 || true
