@@ -3,7 +3,7 @@
 # bring the local cluster up, bootstrap staging, pr-123 and pr-456, audit
 # every namespace and probe pr-123 against pr-456.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
 

@@ -4,6 +4,7 @@
 # `-A -o json`, in the same run. Goal: ours <= 1.5 x kubectl's wall time.
 # The pods stay Pending (their nodeSelector matches no node), so only the API
 # objects count. Set KEEP=1 to keep the namespaces for a second run.
+# shellcheck source=SCRIPTDIR/common.sh
 source "$(dirname "$0")/common.sh"
 N="${N:-2000}"
 PODS="${PODS:-3}"
@@ -37,7 +38,7 @@ YAML
       done
     done
   done
-  ls "$dir"/pods-*.yaml | xargs -P 4 -I{} kubectl apply --server-side -f {} > /dev/null
+  printf '%s\0' "$dir"/pods-*.yaml | xargs -0 -P 4 -I{} kubectl apply --server-side -f {} > /dev/null
   rm -rf "$dir"
 fi
 kinds=namespaces,resourcequotas,limitranges,networkpolicies,rolebindings,roles,clusterroles,serviceaccounts,pods,deployments,statefulsets,daemonsets,replicasets,jobs,cronjobs,replicationcontrollers

@@ -2,6 +2,7 @@
 # Offline audit of generated manifests for N namespaces (default 10,000,
 # about 100,000 objects: the rendered bundle plus a Deployment each).
 # Goal: under 5 s and under 1 GiB peak memory.
+# shellcheck source=SCRIPTDIR/common.sh
 source "$(dirname "$0")/common.sh"
 N="${N:-10000}"
 build_plugin

@@ -1,7 +1,9 @@
+# shellcheck shell=bash
 # Shared helpers of the benchmarks (sourced).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
+# shellcheck disable=SC2034 # used by the benchmarks that source this file
 PLUGIN="$ROOT/target/release/kubectl-ns_policy"
 
 build_plugin() {

@@ -2,6 +2,7 @@
 # create of N namespaces (default 100) in one call, next to
 # `kubectl apply --server-side -f` of the same rendered manifests, in the
 # same run against the local cluster. Goal: ours <= 0.5 x kubectl's wall time.
+# shellcheck source=SCRIPTDIR/common.sh
 source "$(dirname "$0")/common.sh"
 N="${N:-100}"
 build_plugin

@@ -3,6 +3,7 @@
 # pairs, goal < 20 s) and 10 namespaces (100 ordered pairs, goal < 40 s),
 # namespaces made by `create` (default deny, PSA restricted, quota). A first
 # untimed run warms the image and the node. N2/N10 override the sizes.
+# shellcheck source=SCRIPTDIR/common.sh
 source "$(dirname "$0")/common.sh"
 build_plugin
 ensure_cluster
