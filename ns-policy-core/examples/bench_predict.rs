@@ -124,12 +124,12 @@ fn main() {
     let t = Instant::now();
     let prediction = plan.predict(&ev, &ProbeIps::default());
     let predict = t.elapsed();
-    let allowed = prediction.allowed.iter().filter(|a| **a).count();
+    let allowed = prediction.values().iter().filter(|a| a.allowed).count();
     println!(
         "evaluator build: {}   predicted matrix: {} ({allowed} allowed, {} denied)",
         secs(build),
         secs(predict),
-        prediction.allowed.len() - allowed
+        prediction.len() - allowed
     );
     println!(
         "prediction total (build + matrix): {}",

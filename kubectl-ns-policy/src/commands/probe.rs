@@ -64,7 +64,7 @@ fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
 }
 
 enum Ended {
-    Done(std::result::Result<ProbeReport, ProbeError>),
+    Done(Box<std::result::Result<ProbeReport, ProbeError>>),
     TimedOut,
     Interrupted(&'static str),
 }
@@ -102,7 +102,7 @@ async fn run_live(g: &Global, args: &ProbeArgs, plan: &ProbePlan) -> Result<u8> 
             args.timeout + BACKSTOP,
             live::run(&client, plan, &evaluator, &opts, &progress),
         ) => match r {
-            Ok(r) => Ended::Done(r),
+            Ok(r) => Ended::Done(Box::new(r)),
             Err(_) => Ended::TimedOut,
         },
         _ = tokio::signal::ctrl_c() => Ended::Interrupted("interrupted"),
@@ -146,21 +146,23 @@ async fn run_live(g: &Global, args: &ProbeArgs, plan: &ProbePlan) -> Result<u8> 
             "probe timed out after {}s (raise --timeout)",
             args.timeout.as_secs()
         ),
-        Ended::Done(Err(e)) => Err(e).with_context(|| {
-            format!(
-                "probing {} (run {})",
-                plan.namespaces().join(", "),
-                plan.run_id()
-            )
-        }),
-        Ended::Done(Ok(report)) => {
-            let code = finish(g, args, &report)?;
-            Ok(if cleanup_error.is_some() && code == exit::OK {
-                exit::ERROR
-            } else {
-                code
-            })
-        }
+        Ended::Done(done) => match *done {
+            Err(e) => Err(e).with_context(|| {
+                format!(
+                    "probing {} (run {})",
+                    plan.namespaces().join(", "),
+                    plan.run_id()
+                )
+            }),
+            Ok(report) => {
+                let code = finish(g, args, &report)?;
+                Ok(if cleanup_error.is_some() && code == exit::OK {
+                    exit::ERROR
+                } else {
+                    code
+                })
+            }
+        },
     }
 }
 
@@ -237,16 +239,14 @@ fn mark(r: &ProbeResult, color: bool) -> String {
 }
 
 fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: bool) -> String {
-    let n = report.namespaces.len();
-    let p = report.ports.len();
     let mut headers = vec!["FROM \\ TO".to_string()];
     headers.extend(report.namespaces.iter().cloned());
     let mut rows = Vec::new();
     for (fi, from) in report.namespaces.iter().enumerate() {
         let mut row = vec![from.clone()];
-        for ti in 0..n {
-            let cells = &report.results[(fi * n + ti) * p..(fi * n + ti + 1) * p];
-            let text = if p == 1 {
+        for ti in 0..report.namespaces.len() {
+            let cells = report.results.pair(fi, ti);
+            let text = if cells.len() == 1 {
                 mark(&cells[0], color)
             } else {
                 cells
@@ -298,6 +298,7 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
     }
     for r in report
         .results
+        .values()
         .iter()
         .filter(|r| r.observed == Some(Outcome::Error))
     {
@@ -314,6 +315,7 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
     if expect_isolated {
         for r in report
             .results
+            .values()
             .iter()
             .filter(|r| r.cross_namespace_allowed())
         {
@@ -361,6 +363,7 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
     if wide {
         let rows: Vec<Vec<String>> = report
             .results
+            .values()
             .iter()
             .map(|r| {
                 vec![
@@ -425,7 +428,7 @@ async fn run_cleanup(g: &Global, args: &ProbeArgs) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ns_policy_core::probe::{Connectivity, Summary};
+    use ns_policy_core::probe::{Connectivity, Matrix, Summary};
 
     fn result(
         from: &str,
@@ -467,7 +470,7 @@ mod tests {
                 mismatches: 1,
                 ..Default::default()
             },
-            results,
+            results: Matrix::from_cells(2, 1, results).expect("2x2 cells"),
             enforced: Some(true),
         };
         let text = render_table(&report, true, false, false);

@@ -20,8 +20,8 @@ use crate::error::Error;
 use crate::netpol::{Evaluator, NamespaceInfo, Protocol};
 use crate::probe::status::{pod_state, PodState};
 use crate::probe::{
-    leftover_selector, Cell, Connectivity, Observation, Outcome, Prediction, ProbeIps, ProbePlan,
-    ProbeReport, Role, CLIENT_CONTAINER,
+    leftover_selector, Cell, Connectivity, Matrix, Observation, Outcome, Prediction, ProbeIps,
+    ProbePlan, ProbeReport, Role, CLIENT_CONTAINER,
 };
 
 /// Errors of a live probe.
@@ -347,24 +347,23 @@ async fn observe_cells(
     client: &Client,
     plan: &ProbePlan,
     ips: &ProbeIps,
-    cells: &[usize],
+    cells: &[Cell],
     opts: &LiveOptions,
-) -> Vec<(usize, Observation)> {
+) -> Vec<(Cell, Observation)> {
     stream::iter(cells.iter().copied())
-        .map(|i| async move {
-            let cell = plan.cell(i);
+        .map(|cell| async move {
             if Instant::now() >= opts.deadline {
                 return (
-                    i,
+                    cell,
                     Observation::error("run timed out before this cell was tested"),
                 );
             }
             let Some(target) = target_of(plan, ips, cell) else {
-                return (i, Observation::error("no server pod IP"));
+                return (cell, Observation::error("no server pod IP"));
             };
             let from = &plan.namespaces()[cell.from];
             (
-                i,
+                cell,
                 connect(client, plan, from, target, opts.connect_timeout).await,
             )
         })
@@ -384,24 +383,24 @@ pub async fn observe(
     prediction: &Prediction,
     opts: &LiveOptions,
     progress: &(dyn Fn(&str) + Send + Sync),
-) -> Vec<Observation> {
-    let all: Vec<usize> = (0..plan.cell_count()).collect();
-    let mut observed: Vec<Option<Observation>> = vec![None; all.len()];
-    for (i, o) in observe_cells(client, plan, ips, &all, opts).await {
-        observed[i] = Some(o);
+) -> Matrix<Observation> {
+    let mut observed: Matrix<Option<Observation>> = prediction.map(|_, _| None);
+    let all: Vec<Cell> = prediction.cells().collect();
+    for (cell, o) in observe_cells(client, plan, ips, &all, opts).await {
+        *observed.get_mut(cell) = Some(o);
     }
-    let disagrees = |observed: &[Option<Observation>], i: usize| {
-        let expected = Connectivity::from_allowed(prediction.allowed[i]);
-        observed[i]
-            .as_ref()
-            .is_none_or(|o| !o.outcome.agrees_with(expected))
-    };
     let window_end = (Instant::now() + opts.retry_window).min(opts.deadline);
     loop {
-        let retry: Vec<usize> = all
+        let retry: Vec<Cell> = prediction
             .iter()
-            .copied()
-            .filter(|&i| disagrees(&observed, i))
+            .filter(|(cell, p)| {
+                let expected = Connectivity::from_allowed(p.allowed);
+                observed
+                    .get(*cell)
+                    .as_ref()
+                    .is_none_or(|o| !o.outcome.agrees_with(expected))
+            })
+            .map(|(cell, _)| cell)
             .collect();
         if retry.is_empty() || Instant::now() + opts.retry_interval >= window_end {
             break;
@@ -411,27 +410,22 @@ pub async fn observe(
             retry.len()
         ));
         tokio::time::sleep(opts.retry_interval).await;
-        for (i, mut o) in observe_cells(client, plan, ips, &retry, opts).await {
-            let attempts = observed[i].as_ref().map_or(0, |p| p.attempts);
-            o.attempts = attempts + 1;
-            // Keep a real observation over an error of a later attempt.
-            let keep_old = o.outcome == Outcome::Error
-                && observed[i]
-                    .as_ref()
-                    .is_some_and(|p| p.outcome != Outcome::Error);
-            if keep_old {
-                if let Some(p) = observed[i].as_mut() {
+        for (cell, mut o) in observe_cells(client, plan, ips, &retry, opts).await {
+            let slot = observed.get_mut(cell);
+            o.attempts = slot.as_ref().map_or(0, |p| p.attempts) + 1;
+            match slot {
+                // Keep a real observation over an error of a later attempt.
+                Some(p) if o.outcome == Outcome::Error && p.outcome != Outcome::Error => {
                     p.attempts = o.attempts;
                 }
-            } else {
-                observed[i] = Some(o);
+                _ => *slot = Some(o),
             }
         }
     }
-    observed
-        .into_iter()
-        .map(|o| o.unwrap_or_else(|| Observation::error("not tested")))
-        .collect()
+    observed.map(|_, o| {
+        o.clone()
+            .unwrap_or_else(|| Observation::error("not tested"))
+    })
 }
 
 /// The whole live probe except cleanup: read policies, create pods, wait
@@ -460,13 +454,7 @@ pub async fn run(
         plan.ports().len()
     ));
     let observed = observe(client, plan, &ips, &prediction, opts, progress).await;
-    Ok(ProbeReport::live(
-        plan,
-        evaluator,
-        &ips,
-        &prediction,
-        &observed,
-    ))
+    Ok(ProbeReport::live(plan, &prediction, &observed))
 }
 
 async fn delete_by_label(

@@ -9,6 +9,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 use super::status::{pod_state, PodState};
 use super::*;
+use crate::netpol::{Evaluator, Protocol};
 use crate::pss::{check_pod, Level};
 
 fn opts(namespaces: &[&str], ports: &[u16]) -> ProbeOptions {
@@ -219,12 +220,13 @@ fn run_ids_are_label_values_and_differ() {
 fn cells_enumerate_every_ordered_pair_and_port() {
     let p = plan(&["a", "b", "c"], &[80, 81]);
     assert_eq!(p.cell_count(), 18);
+    let pred = p.predict(&Evaluator::default(), &ProbeIps::default());
+    assert_eq!(pred.len(), 18);
     let mut seen = std::collections::HashSet::new();
-    for i in 0..p.cell_count() {
-        let c = p.cell(i);
-        assert_eq!((c.from * 3 + c.to) * 2 + c.port, i);
+    for c in pred.cells() {
         assert!(seen.insert((c.from, c.to, c.port)));
     }
+    assert_eq!(seen.len(), 18);
 }
 
 #[test]
@@ -232,12 +234,16 @@ fn two_default_deny_namespaces_predict_deny_across_and_allow_within() {
     let (p, ev) = two_isolated();
     let pred = p.predict(&ev, &ProbeIps::default());
     // a->a, a->b, b->a, b->b
-    assert_eq!(pred.allowed, [true, false, false, true]);
+    assert_eq!(allowed(&pred), [true, false, false, true]);
     let report = ProbeReport::offline(&p, &ev, &ProbeIps::default());
     assert_eq!(report.summary.expected_allow, 2);
     assert_eq!(report.summary.expected_deny, 2);
     assert_eq!(report.summary.cross_namespace_allowed, 0);
-    let across = &report.results[1];
+    let across = report.results.get(Cell {
+        from: 0,
+        to: 1,
+        port: 0,
+    });
     assert_eq!((across.from.as_str(), across.to.as_str()), ("pr-1", "pr-2"));
     assert!(
         across.explanation.contains("egress denied")
@@ -280,23 +286,43 @@ spec:
     // The named port resolves on the server pod; the --pod-label app=web
     // makes the podSelector match.
     assert_eq!(
-        p.predict(&ev, &ProbeIps::default()).allowed,
+        allowed(&p.predict(&ev, &ProbeIps::default())),
         [true, true, false, true]
     );
 }
 
-fn observed(outcomes: &[(bool, Outcome)]) -> (Prediction, Vec<Observation>) {
-    let prediction = Prediction {
-        allowed: outcomes.iter().map(|(a, _)| *a).collect(),
-    };
-    let obs = outcomes
-        .iter()
-        .map(|(_, o)| Observation {
-            outcome: *o,
-            detail: o.as_str().into(),
-            attempts: 1,
-        })
-        .collect();
+fn allowed(p: &Prediction) -> Vec<bool> {
+    p.values().iter().map(|c| c.allowed).collect()
+}
+
+/// A 2×2 single-port prediction and observation, in cell order.
+fn observed(outcomes: &[(bool, Outcome)]) -> (Prediction, Matrix<Observation>) {
+    let n = 2;
+    let prediction = Matrix::from_cells(
+        n,
+        1,
+        outcomes
+            .iter()
+            .map(|(a, _)| Predicted {
+                allowed: *a,
+                explanation: "test".into(),
+            })
+            .collect(),
+    )
+    .expect("2x2 cells");
+    let obs = Matrix::from_cells(
+        n,
+        1,
+        outcomes
+            .iter()
+            .map(|(_, o)| Observation {
+                outcome: *o,
+                detail: o.as_str().into(),
+                attempts: 1,
+            })
+            .collect(),
+    )
+    .expect("2x2 cells");
     (prediction, obs)
 }
 
@@ -325,7 +351,7 @@ fn report_json_has_the_documented_shape() {
         (false, Outcome::Allow),
         (true, Outcome::Error),
     ]);
-    let live = ProbeReport::live(&p, &ev, &ProbeIps::default(), &pred, &obs);
+    let live = ProbeReport::live(&p, &pred, &obs);
     let v = serde_json::to_value(&live).unwrap();
     assert_eq!(v["mode"], "live");
     assert_eq!(v["runId"], "run1");
@@ -360,24 +386,24 @@ fn not_enforced_when_every_predicted_deny_connects() {
     assert_eq!(enforcement([(D, Some(Error))]), None);
     assert_eq!(enforcement([(D, None)]), None);
 
-    let (p, ev) = two_isolated();
+    let (p, _) = two_isolated();
     let (pred, obs) = observed(&[
         (true, Outcome::Allow),
         (false, Outcome::Allow),
         (false, Outcome::Allow),
         (true, Outcome::Allow),
     ]);
-    let report = ProbeReport::live(&p, &ev, &ProbeIps::default(), &pred, &obs);
+    let report = ProbeReport::live(&p, &pred, &obs);
     assert_eq!(report.enforced, Some(false));
     assert_eq!(report.outcome(false), ProbeOutcome::NotEnforced);
 }
 
 #[test]
 fn exit_decision_follows_mismatches_isolation_and_errors() {
-    let (p, ev) = two_isolated();
+    let (p, _) = two_isolated();
     let decide = |cells: &[(bool, Outcome)], expect_isolated: bool| {
         let (pred, obs) = observed(cells);
-        ProbeReport::live(&p, &ev, &ProbeIps::default(), &pred, &obs).outcome(expect_isolated)
+        ProbeReport::live(&p, &pred, &obs).outcome(expect_isolated)
     };
     use Outcome::{Allow, Deny, Error};
     let as_predicted = [(true, Allow), (false, Deny), (false, Deny), (true, Allow)];
@@ -460,7 +486,7 @@ fn offline_needs_every_named_namespace_in_the_manifests() {
     let set = crate::manifests::load_str(&text, "all.yaml").unwrap();
     let ev = offline_evaluator(&p, &set).unwrap();
     let report = ProbeReport::offline(&p, &ev, &ProbeIps::default());
-    let expected: Vec<Connectivity> = report.results.iter().map(|r| r.expected).collect();
+    let expected: Vec<Connectivity> = report.results.values().iter().map(|r| r.expected).collect();
     use Connectivity::{Allow, Deny};
     assert_eq!(expected, [Allow, Deny, Deny, Allow]);
 }
@@ -564,8 +590,7 @@ fn big_reports_built_in_parallel_keep_cell_order() {
     let ev = Evaluator::new(vec![], policies);
     let report = ProbeReport::offline(&p, &ev, &ProbeIps::default());
     assert_eq!(report.results.len(), p.cell_count());
-    for (i, r) in report.results.iter().enumerate() {
-        let c = p.cell(i);
+    for (c, r) in report.results.iter() {
         assert_eq!((r.from.as_str(), r.to.as_str()), (refs[c.from], refs[c.to]));
         let same = c.from == c.to;
         assert_eq!(r.expected == Connectivity::Allow, same, "{r:?}");

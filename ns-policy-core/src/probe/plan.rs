@@ -1,0 +1,232 @@
+//! A validated probe: the namespaces, ports and pods, and the predicted
+//! matrix over them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::pods::port_name;
+use super::{
+    Matrix, Predicted, Prediction, Role, PARALLEL_THRESHOLD, POD_NAME_PREFIX, ROLE_LABEL, RUN_LABEL,
+};
+use crate::error::{Error, Result};
+use crate::names::validate_namespace_name;
+use crate::netpol::{Endpoint, Evaluator, NamedPort, PodInfo, Protocol};
+use crate::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
+
+/// What to probe.
+#[derive(Clone, Debug)]
+pub struct ProbeOptions {
+    /// Namespaces, in the order of the matrix.
+    pub namespaces: Vec<String>,
+    /// Ports the servers listen on.
+    pub ports: Vec<u16>,
+    /// TCP or UDP.
+    pub protocol: Protocol,
+    /// Image of the probe pods (agnhost).
+    pub image: String,
+    /// Extra labels of the probe pods (`--pod-label`).
+    pub pod_labels: BTreeMap<String, String>,
+    /// Run id (see [`new_run_id`]).
+    pub run_id: String,
+    /// Bound of the whole run (also sets the pods' `activeDeadlineSeconds`).
+    pub timeout: Duration,
+}
+
+/// A validated probe: the pods to create and the cells to test.
+#[derive(Clone, Debug)]
+pub struct ProbePlan {
+    opts: ProbeOptions,
+}
+
+/// Pod IPs of the probe pods, by namespace (empty offline).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProbeIps {
+    /// Server pod IP per namespace.
+    pub servers: HashMap<String, IpAddr>,
+    /// Client pod IP per namespace.
+    pub clients: HashMap<String, IpAddr>,
+}
+
+impl ProbePlan {
+    /// Validates the options: at least one namespace, DNS-1123 names named
+    /// once, ports in 1..=65535 (duplicates dropped), TCP or UDP, an image,
+    /// a run id usable as a label value, and `--pod-label`s that do not
+    /// override the probe's own labels.
+    pub fn new(mut opts: ProbeOptions) -> Result<Self> {
+        if opts.namespaces.is_empty() {
+            return Err(Error::InvalidInput(
+                "name at least one namespace to probe, e.g. `kubectl ns-policy probe pr-1 pr-2`"
+                    .into(),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for ns in &opts.namespaces {
+            validate_namespace_name(ns)?;
+            if !seen.insert(ns.as_str()) {
+                return Err(Error::InvalidInput(format!(
+                    "namespace {ns:?} is named twice"
+                )));
+            }
+        }
+        if opts.ports.is_empty() {
+            return Err(Error::InvalidInput(
+                "no port to probe: pass --port N or set spec.probe.ports in the baseline".into(),
+            ));
+        }
+        if opts.ports.contains(&0) {
+            return Err(Error::InvalidInput(
+                "invalid port 0: ports are 1-65535".into(),
+            ));
+        }
+        let mut uniq = HashSet::new();
+        opts.ports.retain(|p| uniq.insert(*p));
+        if opts.protocol == Protocol::Sctp {
+            return Err(Error::InvalidInput(
+                "SCTP is not supported by the probe (use tcp or udp)".into(),
+            ));
+        }
+        if opts.image.trim().is_empty() {
+            return Err(Error::InvalidInput("the probe image is empty".into()));
+        }
+        let id = &opts.run_id;
+        if id.is_empty()
+            || id.len() > 20
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        {
+            return Err(Error::InvalidInput(format!(
+                "invalid probe run id {id:?}: 1-20 lowercase letters and digits"
+            )));
+        }
+        for key in [MANAGED_BY_LABEL, RUN_LABEL, ROLE_LABEL] {
+            if opts.pod_labels.contains_key(key) {
+                return Err(Error::InvalidInput(format!(
+                    "--pod-label cannot set {key}: the probe sets it"
+                )));
+            }
+        }
+        Ok(ProbePlan { opts })
+    }
+
+    /// Namespaces, in matrix order.
+    pub fn namespaces(&self) -> &[String] {
+        &self.opts.namespaces
+    }
+    /// Ports (deduplicated).
+    pub fn ports(&self) -> &[u16] {
+        &self.opts.ports
+    }
+    /// Protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.opts.protocol
+    }
+    /// Image.
+    pub fn image(&self) -> &str {
+        &self.opts.image
+    }
+    /// Run id.
+    pub fn run_id(&self) -> &str {
+        &self.opts.run_id
+    }
+    /// Run timeout.
+    pub fn timeout(&self) -> Duration {
+        self.opts.timeout
+    }
+    /// `--pod-label` labels.
+    pub fn pod_labels(&self) -> &BTreeMap<String, String> {
+        &self.opts.pod_labels
+    }
+
+    /// `ns-policy-probe-<role>-<run id>`.
+    pub fn pod_name(&self, role: Role) -> String {
+        format!("{POD_NAME_PREFIX}-{}-{}", role.as_str(), self.opts.run_id)
+    }
+
+    /// Labels of a probe pod: the user's, then managed-by, run and role.
+    pub fn labels(&self, role: Role) -> BTreeMap<String, String> {
+        let mut l = self.opts.pod_labels.clone();
+        l.insert(MANAGED_BY_LABEL.into(), MANAGED_BY_VALUE.into());
+        l.insert(RUN_LABEL.into(), self.opts.run_id.clone());
+        l.insert(ROLE_LABEL.into(), role.as_str().into());
+        l
+    }
+
+    /// Label selector of this run's pods.
+    pub fn run_selector(&self) -> String {
+        format!("{RUN_LABEL}={}", self.opts.run_id)
+    }
+
+    /// What the evaluator knows of the probe pod of `role` in `namespace`.
+    pub fn pod_info(&self, namespace: &str, role: Role, ip: Option<IpAddr>) -> PodInfo {
+        let ports = match role {
+            Role::Server => self
+                .ports()
+                .iter()
+                .map(|&port| NamedPort {
+                    name: port_name(self.protocol(), port),
+                    port,
+                    protocol: self.protocol(),
+                })
+                .collect(),
+            Role::Client => Vec::new(),
+        };
+        PodInfo {
+            namespace: namespace.to_string(),
+            name: self.pod_name(role),
+            labels: self.labels(role),
+            ip,
+            ports,
+        }
+    }
+
+    /// Number of cells: namespaces² × ports.
+    pub fn cell_count(&self) -> usize {
+        let n = self.namespaces().len();
+        n * n * self.ports().len()
+    }
+
+    fn endpoints(&self, ips: &ProbeIps) -> (Vec<Endpoint>, Vec<Endpoint>) {
+        let clients = self
+            .namespaces()
+            .iter()
+            .map(|ns| Endpoint::Pod(self.pod_info(ns, Role::Client, ips.clients.get(ns).copied())))
+            .collect();
+        let servers = self
+            .namespaces()
+            .iter()
+            .map(|ns| Endpoint::Pod(self.pod_info(ns, Role::Server, ips.servers.get(ns).copied())))
+            .collect();
+        (clients, servers)
+    }
+
+    /// The predicted matrix: for every cell, whether the policies allow it
+    /// and why (the evaluator runs once per cell; big matrices are filled on
+    /// all cores).
+    pub fn predict(&self, evaluator: &Evaluator, ips: &ProbeIps) -> Prediction {
+        let (clients, servers) = self.endpoints(ips);
+        let threads = if self.cell_count() < PARALLEL_THRESHOLD {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
+        };
+        Matrix::from_fn_parallel(
+            self.namespaces().len(),
+            self.ports().len(),
+            threads,
+            |cell| {
+                let v = evaluator.evaluate(
+                    &clients[cell.from],
+                    &servers[cell.to],
+                    self.ports()[cell.port],
+                    self.protocol(),
+                );
+                Predicted {
+                    allowed: v.allowed,
+                    explanation: v.explain(),
+                }
+            },
+        )
+    }
+}

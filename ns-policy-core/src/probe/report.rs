@@ -1,0 +1,413 @@
+//! The probe report: expected and observed connectivity per cell, counts,
+//! the enforcement verdict and the exit decision.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Matrix, ProbeIps, ProbePlan, REPORT_API_VERSION, REPORT_KIND};
+use crate::netpol::{Evaluator, Protocol};
+
+/// The prediction of one cell.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Predicted {
+    /// The policies allow the connection.
+    pub allowed: bool,
+    /// Which policies decide it ([`crate::netpol::Verdict::explain`]).
+    pub explanation: String,
+}
+
+/// The predicted matrix.
+pub type Prediction = Matrix<Predicted>;
+
+/// Allowed or denied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Connectivity {
+    /// The connection is allowed.
+    Allow,
+    /// The connection is denied.
+    Deny,
+}
+
+impl Connectivity {
+    /// From a boolean "allowed".
+    pub fn from_allowed(allowed: bool) -> Self {
+        if allowed {
+            Connectivity::Allow
+        } else {
+            Connectivity::Deny
+        }
+    }
+    /// `allow` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connectivity::Allow => "allow",
+            Connectivity::Deny => "deny",
+        }
+    }
+}
+
+/// What a live connection attempt showed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Connected.
+    Allow,
+    /// Timed out or refused by the network (the server was listening).
+    Deny,
+    /// Could not be tested (exec failed, DNS, unexpected error).
+    Error,
+}
+
+impl Outcome {
+    /// `allow`, `deny` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Deny => "deny",
+            Outcome::Error => "error",
+        }
+    }
+
+    /// Whether this outcome agrees with `expected` (errors never do).
+    pub fn agrees_with(self, expected: Connectivity) -> bool {
+        matches!(
+            (self, expected),
+            (Outcome::Allow, Connectivity::Allow) | (Outcome::Deny, Connectivity::Deny)
+        )
+    }
+}
+
+/// One observed cell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// `connected`, `timeout`, `refused`, or the error.
+    pub detail: String,
+    /// Attempts made (more than one when a mismatch was retried).
+    pub attempts: u32,
+}
+
+impl Observation {
+    /// Classifies one `agnhost connect` run: exit 0 connects; `TIMEOUT` and
+    /// `REFUSED` (the server is known to listen, so a refusal is the
+    /// network plugin rejecting) are denials; anything else is an error.
+    pub fn from_connect(succeeded: bool, stderr: &str) -> Self {
+        let text = stderr.trim();
+        let (outcome, detail) = if succeeded {
+            (Outcome::Allow, "connected".to_string())
+        } else if text.starts_with("TIMEOUT") {
+            (Outcome::Deny, "timeout".to_string())
+        } else if text.starts_with("REFUSED") {
+            (Outcome::Deny, "refused".to_string())
+        } else if text.contains("no route to host") || text.contains("host is unreachable") {
+            // REJECT with icmp-host-prohibited; the server was Ready.
+            (Outcome::Deny, "rejected (no route to host)".to_string())
+        } else if text.is_empty() {
+            (
+                Outcome::Error,
+                "agnhost connect failed without a message".to_string(),
+            )
+        } else {
+            (
+                Outcome::Error,
+                text.lines().next().unwrap_or(text).to_string(),
+            )
+        };
+        Observation {
+            outcome,
+            detail,
+            attempts: 1,
+        }
+    }
+
+    /// An error observation.
+    pub fn error(detail: impl Into<String>) -> Self {
+        Observation {
+            outcome: Outcome::Error,
+            detail: detail.into(),
+            attempts: 1,
+        }
+    }
+}
+
+/// Whether the report comes from a live run or manifests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Pods and connections.
+    Live,
+    /// Prediction from manifests only.
+    Offline,
+}
+
+/// One row of the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeResult {
+    /// Namespace of the client.
+    pub from: String,
+    /// Namespace of the server.
+    pub to: String,
+    /// Port.
+    pub port: u16,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Predicted by the NetworkPolicies.
+    pub expected: Connectivity,
+    /// Observed (`null` offline).
+    pub observed: Option<Outcome>,
+    /// Observed equals expected (`null` offline; `false` for errors).
+    #[serde(rename = "match")]
+    pub matches: Option<bool>,
+    /// `connected`, `timeout`, `refused`, an error (`null` offline).
+    pub detail: Option<String>,
+    /// Which policies decide the prediction.
+    pub explanation: String,
+}
+
+impl ProbeResult {
+    /// A connection between different namespaces that succeeded (live) or
+    /// is predicted to be allowed (offline).
+    pub fn cross_namespace_allowed(&self) -> bool {
+        self.from != self.to
+            && match self.observed {
+                Some(o) => o == Outcome::Allow,
+                None => self.expected == Connectivity::Allow,
+            }
+    }
+}
+
+/// Counts over the results.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Cells.
+    pub cells: usize,
+    /// Predicted allow.
+    pub expected_allow: usize,
+    /// Predicted deny.
+    pub expected_deny: usize,
+    /// Observed allow.
+    pub observed_allow: usize,
+    /// Observed deny.
+    pub observed_deny: usize,
+    /// Cells that could not be tested.
+    pub errors: usize,
+    /// Observed allow/deny differing from the prediction.
+    pub mismatches: usize,
+    /// Connections between different namespaces observed allowed (offline:
+    /// predicted allowed).
+    pub cross_namespace_allowed: usize,
+}
+
+/// The probe report (`-o json|yaml`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", try_from = "RawReport")]
+pub struct ProbeReport {
+    /// [`REPORT_API_VERSION`].
+    pub api_version: String,
+    /// [`REPORT_KIND`].
+    pub kind: String,
+    /// Live or offline.
+    pub mode: Mode,
+    /// Run id (live).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub run_id: Option<String>,
+    /// Namespaces in matrix order.
+    pub namespaces: Vec<String>,
+    /// Ports.
+    pub ports: Vec<u16>,
+    /// Protocol.
+    pub protocol: Protocol,
+    /// One row per cell (a list in cell order in JSON).
+    pub results: Matrix<ProbeResult>,
+    /// Counts.
+    pub summary: Summary,
+    /// Whether the network plugin enforces NetworkPolicies, as far as the
+    /// run can tell (`null` offline or when no predicted-deny cell was
+    /// observed).
+    pub enforced: Option<bool>,
+}
+
+/// A report as read from JSON/YAML, before its results are shaped into a
+/// matrix.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawReport {
+    api_version: String,
+    kind: String,
+    mode: Mode,
+    #[serde(default)]
+    run_id: Option<String>,
+    namespaces: Vec<String>,
+    ports: Vec<u16>,
+    protocol: Protocol,
+    results: Vec<ProbeResult>,
+    summary: Summary,
+    enforced: Option<bool>,
+}
+
+impl TryFrom<RawReport> for ProbeReport {
+    type Error = String;
+    fn try_from(r: RawReport) -> std::result::Result<Self, String> {
+        let (n, p, len) = (r.namespaces.len(), r.ports.len(), r.results.len());
+        let results = Matrix::from_cells(n, p, r.results)
+            .ok_or_else(|| format!("{len} results do not fill a {n}x{n} matrix of {p} port(s)"))?;
+        Ok(ProbeReport {
+            api_version: r.api_version,
+            kind: r.kind,
+            mode: r.mode,
+            run_id: r.run_id,
+            namespaces: r.namespaces,
+            ports: r.ports,
+            protocol: r.protocol,
+            results,
+            summary: r.summary,
+            enforced: r.enforced,
+        })
+    }
+}
+
+/// Matrices with at least this many cells are filled on several threads.
+pub const PARALLEL_THRESHOLD: usize = 20_000;
+
+/// What a report means for the exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// Everything as predicted (and isolated, if asked).
+    Ok,
+    /// Some observed cell differs from the prediction.
+    Mismatch,
+    /// `--expect-isolated` and a connection between different namespaces succeeded.
+    NotIsolated,
+    /// Some cells could not be tested (and nothing else failed).
+    Errors,
+    /// Policies deny, yet every predicted-deny cell connected.
+    NotEnforced,
+}
+
+/// Enforcement as seen on `(expected, observed)` pairs: `None` when no
+/// predicted-deny cell has an allow/deny observation, `Some(false)` when
+/// every such cell connected, `Some(true)` otherwise.
+pub fn enforcement<I>(cells: I) -> Option<bool>
+where
+    I: IntoIterator<Item = (Connectivity, Option<Outcome>)>,
+{
+    let mut denied_seen = false;
+    let mut any = false;
+    for (expected, observed) in cells {
+        if expected != Connectivity::Deny {
+            continue;
+        }
+        match observed {
+            Some(Outcome::Allow) => any = true,
+            Some(Outcome::Deny) => {
+                any = true;
+                denied_seen = true;
+            }
+            _ => {}
+        }
+    }
+    any.then_some(denied_seen)
+}
+
+impl ProbeReport {
+    fn build(
+        plan: &ProbePlan,
+        prediction: &Prediction,
+        observed: Option<&Matrix<Observation>>,
+    ) -> Self {
+        let results = prediction.map(|cell, predicted| {
+            let expected = Connectivity::from_allowed(predicted.allowed);
+            let obs = observed.map(|o| o.get(cell));
+            ProbeResult {
+                from: plan.namespaces()[cell.from].clone(),
+                to: plan.namespaces()[cell.to].clone(),
+                port: plan.ports()[cell.port],
+                protocol: plan.protocol(),
+                expected,
+                observed: obs.map(|o| o.outcome),
+                matches: obs.map(|o| o.outcome.agrees_with(expected)),
+                detail: obs.map(|o| o.detail.clone()),
+                explanation: predicted.explanation.clone(),
+            }
+        });
+        let mut summary = Summary::default();
+        for result in results.values() {
+            summary.cells += 1;
+            match result.expected {
+                Connectivity::Allow => summary.expected_allow += 1,
+                Connectivity::Deny => summary.expected_deny += 1,
+            }
+            match result.observed {
+                Some(Outcome::Allow) => summary.observed_allow += 1,
+                Some(Outcome::Deny) => summary.observed_deny += 1,
+                Some(Outcome::Error) => summary.errors += 1,
+                None => {}
+            }
+            if result.observed.is_some_and(|o| o != Outcome::Error) && result.matches == Some(false)
+            {
+                summary.mismatches += 1;
+            }
+            if result.cross_namespace_allowed() {
+                summary.cross_namespace_allowed += 1;
+            }
+        }
+        let enforced = observed
+            .and_then(|_| enforcement(results.values().iter().map(|r| (r.expected, r.observed))));
+        ProbeReport {
+            api_version: REPORT_API_VERSION.into(),
+            kind: REPORT_KIND.into(),
+            mode: if observed.is_some() {
+                Mode::Live
+            } else {
+                Mode::Offline
+            },
+            run_id: observed.map(|_| plan.run_id().to_string()),
+            namespaces: plan.namespaces().to_vec(),
+            ports: plan.ports().to_vec(),
+            protocol: plan.protocol(),
+            results,
+            summary,
+            enforced,
+        }
+    }
+
+    /// The predicted matrix only (`observed: null`).
+    pub fn offline(plan: &ProbePlan, evaluator: &Evaluator, ips: &ProbeIps) -> Self {
+        Self::build(plan, &plan.predict(evaluator, ips), None)
+    }
+
+    /// Prediction and observations, cell by cell.
+    pub fn live(plan: &ProbePlan, prediction: &Prediction, observed: &Matrix<Observation>) -> Self {
+        Self::build(plan, prediction, Some(observed))
+    }
+
+    /// Results whose observation differs from the prediction (errors
+    /// excluded).
+    pub fn mismatches(&self) -> impl Iterator<Item = &ProbeResult> {
+        self.results
+            .values()
+            .iter()
+            .filter(|r| r.observed.is_some_and(|o| o != Outcome::Error) && r.matches == Some(false))
+    }
+
+    /// The exit decision: not enforced first, then mismatches, then (with
+    /// `expect_isolated`) cross-namespace connections, then untested cells.
+    pub fn outcome(&self, expect_isolated: bool) -> ProbeOutcome {
+        if self.enforced == Some(false) {
+            return ProbeOutcome::NotEnforced;
+        }
+        if self.summary.mismatches > 0 {
+            return ProbeOutcome::Mismatch;
+        }
+        if expect_isolated && self.summary.cross_namespace_allowed > 0 {
+            return ProbeOutcome::NotIsolated;
+        }
+        if self.summary.errors > 0 {
+            return ProbeOutcome::Errors;
+        }
+        ProbeOutcome::Ok
+    }
+}
