@@ -1,0 +1,351 @@
+//! The checks. Each function looks at one part of the namespace view and
+//! pushes findings (or unknown checks) onto the context; one file per
+//! category (network holds both network-policy and network-dns).
+
+mod labels;
+mod lifecycle;
+mod limit_range;
+mod network;
+mod pod_security;
+mod quota;
+mod rbac;
+mod workloads;
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use k8s_openapi::api::core::v1::{Container, PodSpec};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::PolicyRule;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::{
+    Access, Category, Finding, Item, NamespaceReport, NamespaceView, Severity, UnknownCheck,
+};
+use crate::baseline::{Baseline, Profile};
+use crate::inventory::Source;
+use crate::netpol::{
+    self, Direction, Endpoint, Evaluator, NamedPort, NamespaceInfo, PodInfo, Protocol,
+};
+use crate::pss::{self, Level, Violation};
+use crate::render::{self, Bundle, NamespaceSpec, PSA_PREFIX};
+use crate::{EXPIRES_AT_ANNOTATION, NAMESPACE_NAME_LABEL, PROFILE_LABEL};
+
+/// Static description of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckInfo {
+    /// Stable ID.
+    pub id: &'static str,
+    /// Category.
+    pub category: Category,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// One line for humans (SARIF `shortDescription`).
+    pub description: &'static str,
+}
+
+macro_rules! checks {
+    ($($id:literal, $cat:ident, $sev:ident, $desc:literal;)*) => {
+        /// Every check the audit can report.
+        pub const CHECKS: &[CheckInfo] = &[$(CheckInfo {
+            id: $id,
+            category: Category::$cat,
+            severity: Severity::$sev,
+            description: $desc,
+        }),*];
+    };
+}
+
+checks! {
+    "labels.required-missing", Labels, Error, "A label the baseline requires is missing";
+    "labels.required-empty", Labels, Error, "A label the baseline requires is empty";
+    "labels.unknown-profile", Labels, Warning, "The ns-policy.io/profile label names no profile of the baseline";
+    "pod-security.enforce-missing", PodSecurity, Error, "No pod-security.kubernetes.io/enforce label";
+    "pod-security.enforce-weaker", PodSecurity, Error, "Pod Security enforce level weaker than the profile's";
+    "pod-security.enforce-invalid", PodSecurity, Error, "Invalid pod-security.kubernetes.io/enforce level";
+    "pod-security.warn-missing", PodSecurity, Warning, "No pod-security.kubernetes.io/warn label";
+    "pod-security.warn-invalid", PodSecurity, Error, "Invalid pod-security.kubernetes.io/warn level";
+    "pod-security.audit-missing", PodSecurity, Warning, "No pod-security.kubernetes.io/audit label";
+    "pod-security.audit-invalid", PodSecurity, Error, "Invalid pod-security.kubernetes.io/audit level";
+    "pod-security.version-invalid", PodSecurity, Error, "Invalid pod-security.kubernetes.io/*-version label";
+    "pod-security.dry-run-rejected", PodSecurity, Error, "An existing pod would be rejected by the profile's enforce level";
+    "resource-quota.missing", ResourceQuota, Error, "No ResourceQuota in the namespace";
+    "resource-quota.incomplete", ResourceQuota, Error, "No ResourceQuota covers cpu and memory requests and limits for all pods";
+    "resource-quota.not-zero", ResourceQuota, Error, "A resource the profile forbids is not limited to 0";
+    "limit-range.missing", LimitRange, Error, "No LimitRange in the namespace";
+    "limit-range.no-container-defaults", LimitRange, Error, "No Container LimitRange item with default and defaultRequest";
+    "network-policy.ingress-not-isolated", NetworkPolicy, Error, "Pods are not isolated for ingress (no default deny)";
+    "network-policy.egress-not-isolated", NetworkPolicy, Error, "Pods are not isolated for egress (no default deny)";
+    "network-policy.pod-not-isolated", NetworkPolicy, Warning, "A pod is selected by no NetworkPolicy of a direction";
+    "network-policy.open-rule", NetworkPolicy, Error, "An allow rule reopens all traffic for every pod";
+    "network-dns.blocked", NetworkDns, Error, "Egress isolation blocks DNS (UDP and TCP)";
+    "network-dns.udp-blocked", NetworkDns, Error, "Egress isolation blocks DNS over UDP";
+    "network-dns.tcp-blocked", NetworkDns, Error, "Egress isolation blocks DNS over TCP";
+    "rbac.cluster-admin-binding", Rbac, Error, "A RoleBinding grants cluster-admin in the namespace";
+    "rbac.wildcard-role-binding", Rbac, Warning, "A RoleBinding grants a role with wildcard verbs or resources";
+    "rbac.default-sa-automount", Rbac, Info, "The default ServiceAccount automounts its token";
+    "workload-security.host-namespaces", WorkloadSecurity, Error, "Pod Security: host namespaces";
+    "workload-security.privileged", WorkloadSecurity, Error, "Pod Security: privileged containers";
+    "workload-security.capabilities-baseline", WorkloadSecurity, Error, "Pod Security: capabilities beyond the baseline set";
+    "workload-security.host-path-volumes", WorkloadSecurity, Error, "Pod Security: hostPath volumes";
+    "workload-security.host-ports", WorkloadSecurity, Error, "Pod Security: host ports";
+    "workload-security.app-armor-profile", WorkloadSecurity, Error, "Pod Security: AppArmor profile";
+    "workload-security.se-linux-options", WorkloadSecurity, Error, "Pod Security: SELinux options";
+    "workload-security.proc-mount", WorkloadSecurity, Error, "Pod Security: /proc mount type";
+    "workload-security.seccomp-profile-baseline", WorkloadSecurity, Error, "Pod Security: seccomp Unconfined";
+    "workload-security.sysctls", WorkloadSecurity, Error, "Pod Security: unsafe sysctls";
+    "workload-security.windows-host-process", WorkloadSecurity, Error, "Pod Security: Windows HostProcess";
+    "workload-security.host-probes-and-host-lifecycle", WorkloadSecurity, Error, "Pod Security: host field in probes or lifecycle handlers";
+    "workload-security.restricted-volumes", WorkloadSecurity, Error, "Pod Security: volume types beyond the restricted set";
+    "workload-security.allow-privilege-escalation", WorkloadSecurity, Error, "Pod Security: privilege escalation allowed";
+    "workload-security.run-as-non-root", WorkloadSecurity, Error, "Pod Security: runAsNonRoot not true";
+    "workload-security.run-as-user", WorkloadSecurity, Error, "Pod Security: runAsUser 0";
+    "workload-security.seccomp-profile-restricted", WorkloadSecurity, Error, "Pod Security: seccomp profile not RuntimeDefault or Localhost";
+    "workload-security.capabilities-restricted", WorkloadSecurity, Error, "Pod Security: capabilities not dropped (ALL)";
+    "workload-security.proc-mount-restricted", WorkloadSecurity, Error, "Pod Security: /proc mount type (restricted)";
+    "workload-resources.missing", WorkloadResources, Warning, "A container lacks cpu/memory requests or limits";
+    "workload-resources.defaulted-by-limit-range", WorkloadResources, Info, "A container lacks requests or limits that the LimitRange fills in";
+    "lifecycle.expired", Lifecycle, Error, "A preview namespace is past its ns-policy.io/expires-at";
+    "lifecycle.expiry-missing", Lifecycle, Warning, "A preview namespace has no ns-policy.io/expires-at";
+    "lifecycle.expiry-invalid", Lifecycle, Warning, "A preview namespace has an invalid ns-policy.io/expires-at";
+    "lifecycle.stuck-terminating", Lifecycle, Error, "A namespace has been terminating for more than 5 minutes";
+}
+
+/// The description of a check ID.
+pub fn check_info(id: &str) -> Option<&'static CheckInfo> {
+    CHECKS.iter().find(|c| c.id == id)
+}
+
+/// The category of a check ID (its prefix before the first `.`).
+pub(super) fn category_of(check: &str) -> Category {
+    let prefix = check.split('.').next().unwrap_or_default();
+    Category::ALL
+        .into_iter()
+        .find(|c| c.as_str() == prefix)
+        .unwrap_or(Category::Labels)
+}
+
+static NO_LABELS: BTreeMap<String, String> = BTreeMap::new();
+
+const QUOTA_REQUIRED: [&str; 4] = [
+    "requests.cpu",
+    "requests.memory",
+    "limits.cpu",
+    "limits.memory",
+];
+const NODELOCAL_DNS: [u8; 4] = [169, 254, 20, 10];
+const OPENSHIFT_DNS_NAMESPACE: &str = "openshift-dns";
+const OPENSHIFT_DNS_LABEL: (&str, &str) = ("dns.operator.openshift.io/daemonset-dns", "default");
+const OPENSHIFT_DNS_PORT: u16 = 5353;
+const STUCK_AFTER_MINUTES: i64 = 5;
+
+struct Ctx<'s, 'a> {
+    baseline: &'s Baseline,
+    snap: &'s NamespaceView<'a>,
+    ns: &'s str,
+    labels: &'s BTreeMap<String, String>,
+    profile_name: &'s str,
+    profile: &'s Profile,
+    bogus_profile: Option<&'s str>,
+    now: DateTime<Utc>,
+    bundle: OnceCell<Option<Bundle>>,
+    findings: Vec<Finding>,
+    unknown: Vec<UnknownCheck>,
+}
+
+/// Runs every check.
+pub(super) fn run(
+    baseline: &Baseline,
+    snap: &NamespaceView<'_>,
+    now: DateTime<Utc>,
+) -> NamespaceReport {
+    let ns = snap.name();
+    let labels = snap
+        .namespace
+        .object
+        .metadata
+        .labels
+        .as_ref()
+        .unwrap_or(&NO_LABELS);
+    let (profile_name, bogus_profile) = baseline.profile_of_existing(ns, labels);
+    let profile = match baseline.profile(profile_name) {
+        Ok(p) => p,
+        // A validated baseline always has its default profile.
+        Err(_) => {
+            return NamespaceReport {
+                name: ns.to_string(),
+                profile: profile_name.to_string(),
+                findings: Vec::new(),
+                unknown: Vec::new(),
+            }
+        }
+    };
+    let mut c = Ctx {
+        baseline,
+        snap,
+        ns,
+        labels,
+        profile_name,
+        profile,
+        bogus_profile,
+        now,
+        bundle: OnceCell::new(),
+        findings: Vec::new(),
+        unknown: Vec::new(),
+    };
+    c.labels_check();
+    c.pod_security();
+    c.resource_quota();
+    let defaults = c.limit_range();
+    c.network();
+    c.rbac();
+    c.workloads(defaults.as_ref());
+    c.lifecycle();
+    let Ctx {
+        mut findings,
+        mut unknown,
+        ..
+    } = c;
+    findings.sort_by(|a, b| {
+        (
+            a.category,
+            std::cmp::Reverse(a.severity),
+            &a.check,
+            &a.object,
+        )
+            .cmp(&(
+                b.category,
+                std::cmp::Reverse(b.severity),
+                &b.check,
+                &b.object,
+            ))
+    });
+    unknown.sort_by(|a, b| (a.category, &a.check).cmp(&(b.category, &b.check)));
+    unknown.dedup_by(|a, b| a.check == b.check);
+    NamespaceReport {
+        name: ns.to_string(),
+        profile: profile_name.to_string(),
+        findings,
+        unknown,
+    }
+}
+
+/// Container requests/limits a LimitRange fills in (`requests.cpu`...).
+type Defaults = BTreeSet<String>;
+
+fn kebab(check: &str) -> String {
+    let mut out = String::with_capacity(check.len() + 4);
+    for ch in check.chars() {
+        if ch.is_ascii_uppercase() {
+            out.push('-');
+            out.push(ch.to_ascii_lowercase());
+        } else if ch == '_' {
+            out.push('-');
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+fn is_zero_quantity(s: &str) -> bool {
+    let num = s.trim().trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    num.parse::<f64>().is_ok_and(|v| v == 0.0)
+}
+
+fn name_of(meta: &ObjectMeta) -> &str {
+    meta.name.as_deref().unwrap_or("")
+}
+
+fn jiff_to_chrono(t: &k8s_openapi::jiff::Timestamp) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.as_second(), t.subsec_nanosecond().try_into().ok()?)
+}
+
+impl<'s, 'a> Ctx<'s, 'a> {
+    fn push(
+        &mut self,
+        check: &str,
+        severity: Severity,
+        message: String,
+        remediation: String,
+        object: Option<String>,
+        source: Option<&Source>,
+    ) {
+        self.findings.push(Finding {
+            check: check.to_string(),
+            category: category_of(check),
+            severity,
+            message,
+            remediation,
+            object,
+            source: source.map(ToString::to_string),
+        });
+    }
+
+    fn push_ns(&mut self, check: &str, severity: Severity, message: String, remediation: String) {
+        let object = Some(format!("Namespace/{}", self.ns));
+        let source = self.snap.namespace.source.as_ref();
+        self.push(check, severity, message, remediation, object, source);
+    }
+
+    fn unknown(&mut self, check: &str, reason: &str) {
+        self.unknown.push(UnknownCheck {
+            check: check.to_string(),
+            category: category_of(check),
+            reason: reason.to_string(),
+        });
+    }
+
+    fn fix_command(&self) -> String {
+        format!(
+            "kubectl ns-policy audit {ns} --fix (or kubectl ns-policy create {ns})",
+            ns = self.ns
+        )
+    }
+
+    /// The YAML of an object of the compliant bundle (`name` empty: the
+    /// first of its kind).
+    fn rendered(&self, kind: &str, name: &str) -> Option<String> {
+        let bundle = self.bundle.get_or_init(|| {
+            let mut labels = BTreeMap::new();
+            for key in &self.baseline.spec.required_labels {
+                let value = self
+                    .labels
+                    .get(key)
+                    .filter(|v| !v.trim().is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| "CHANGE-ME".to_string());
+                labels.insert(key.clone(), value);
+            }
+            let ttl = self
+                .profile
+                .ttl
+                .as_deref()
+                .and_then(|t| crate::baseline::parse_duration(t).ok())
+                .and_then(|d| Duration::from_std(d).ok());
+            let spec = NamespaceSpec {
+                name: self.ns.to_string(),
+                profile: self.profile_name.to_string(),
+                labels,
+                created_at: ttl.map(|_| self.now),
+                expires_at: ttl.map(|d| self.now + d),
+            };
+            render::render(self.baseline, &spec).ok()
+        });
+        bundle
+            .as_ref()?
+            .objects
+            .iter()
+            .find(|o| o.kind() == kind && (name.is_empty() || o.name() == name))
+            .map(crate::yaml::to_string)
+    }
+
+    fn fix_with(&self, kind: &str, name: &str) -> String {
+        match self.rendered(kind, name) {
+            Some(yaml) => format!("{}, or apply:\n{}", self.fix_command(), yaml),
+            None => self.fix_command(),
+        }
+    }
+}
