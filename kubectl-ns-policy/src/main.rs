@@ -8,18 +8,25 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Exit codes, documented in README.md and `--help`.
-pub mod exit {
-    /// Everything as expected.
-    pub const OK: u8 = 0;
-    /// Policy failure: findings, isolation broken, prediction mismatch.
-    pub const POLICY: u8 = 1;
-    /// Usage, configuration or cluster error.
-    pub const ERROR: u8 = 2;
-    /// NetworkPolicies present but not enforced (probe).
-    pub const NOT_ENFORCED: u8 = 3;
-    /// Interrupted (Ctrl-C).
-    pub const INTERRUPTED: u8 = 130;
+/// How a run ended, as its exit code (documented in README.md and `--help`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: everything as expected.
+    Ok = 0,
+    /// 1: policy failure: findings, isolation broken, prediction mismatch.
+    Policy = 1,
+    /// 2: usage, configuration or cluster error.
+    Error = 2,
+    /// 3: NetworkPolicies present but not enforced (probe).
+    NotEnforced = 3,
+    /// 130: interrupted (Ctrl-C, SIGTERM).
+    Interrupted = 130,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(s as u8)
+    }
 }
 
 fn main() -> ExitCode {
@@ -27,12 +34,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
-                exit::ERROR
+                ExitStatus::Error
             } else {
-                exit::OK
+                ExitStatus::Ok
             };
             let _ = e.print();
-            return ExitCode::from(code);
+            return code.into();
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -42,17 +49,17 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(exit::ERROR);
+            return ExitStatus::Error.into();
         }
     };
     match runtime.block_on(commands::run(cli)) {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => status.into(),
         Err(err) => {
             if is_broken_pipe(&err) {
-                return ExitCode::from(exit::OK);
+                return ExitStatus::Ok.into();
             }
             eprintln!("error: {}", one_line(&err));
-            ExitCode::from(exit::ERROR)
+            ExitStatus::Error.into()
         }
     }
 }
@@ -64,8 +71,9 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// The error chain on one line, without repeating a cause already in its
-/// parent's message.
+/// The error chain on one line, each cause once (core errors do not repeat
+/// their source in their own message; a context that already quotes its
+/// cause is not repeated either).
 fn one_line(err: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in err.chain() {

@@ -45,7 +45,7 @@ pub enum Error {
         message: String,
     },
     /// A file or directory that could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The path.
         path: PathBuf,
@@ -115,7 +115,7 @@ pub enum Error {
     },
     /// A transport or client error talking to the API.
     #[cfg(feature = "client")]
-    #[error("{verb} {resource}{scope}: {source}")]
+    #[error("{verb} {resource}{scope}")]
     Client {
         /// Verb.
         verb: String,

@@ -13,11 +13,11 @@ use ns_policy_core::plan::{self, ApplyOptions};
 use ns_policy_core::render::{self, Request};
 
 use crate::cli::{AuditArgs, AuditFormat, FailOn, Global};
-use crate::exit;
+use crate::ExitStatus;
 use crate::output::{self, Paint};
 
 /// Runs `audit`.
-pub async fn run(g: &Global, args: &AuditArgs) -> Result<u8> {
+pub async fn run(g: &Global, args: &AuditArgs) -> Result<ExitStatus> {
     let baseline = super::load_baseline(g)?;
     let selection = Selection::new(
         args.names.clone(),
@@ -53,8 +53,8 @@ pub async fn run(g: &Global, args: &AuditArgs) -> Result<u8> {
         FailOn::Never => None,
     };
     Ok(match threshold {
-        Some(t) if report.exceeds(t) => exit::POLICY,
-        _ => exit::OK,
+        Some(t) if report.exceeds(t) => ExitStatus::Policy,
+        _ => ExitStatus::Ok,
     })
 }
 

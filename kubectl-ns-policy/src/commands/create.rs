@@ -13,14 +13,14 @@ use ns_policy_core::plan::{Action, ApplyOptions, NamespacePlan, ObjectResult};
 use ns_policy_core::render::{self, Bundle, Request};
 
 use crate::cli::{BundleFormat, CreateArgs, DryRun, Global};
-use crate::exit;
+use crate::ExitStatus;
 use crate::output;
 
 /// Namespaces planned or applied at once.
 pub const CONCURRENCY: usize = 16;
 
 /// Runs `create`.
-pub async fn run(g: &Global, args: &CreateArgs) -> Result<u8> {
+pub async fn run(g: &Global, args: &CreateArgs) -> Result<ExitStatus> {
     let baseline = super::load_baseline(g)?;
     let mut seen = BTreeSet::new();
     let names: Vec<String> = args
@@ -74,7 +74,7 @@ pub async fn run(g: &Global, args: &CreateArgs) -> Result<u8> {
         return print_offline(args, &bundles);
     }
     print_results(&applied, g)?;
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
 /// Resolves labels (asking on a TTY for missing required ones) and renders
@@ -140,7 +140,7 @@ fn prompt_label(namespace: &str, key: &str) -> Result<String> {
     Ok(value)
 }
 
-fn print_offline(args: &CreateArgs, bundles: &[Bundle]) -> Result<u8> {
+fn print_offline(args: &CreateArgs, bundles: &[Bundle]) -> Result<ExitStatus> {
     if let Some(dir) = &args.output_dir {
         for (rel, content) in render::output_files(bundles) {
             let path = dir.join(&rel);
@@ -163,7 +163,7 @@ fn print_offline(args: &CreateArgs, bundles: &[Bundle]) -> Result<u8> {
         None if args.output_dir.is_none() => output::print(&render::to_yaml_stream(bundles))?,
         None => {}
     }
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
 /// Plans every bundle (reads and server-side dry runs only), asks for (or

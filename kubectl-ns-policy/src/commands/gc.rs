@@ -10,7 +10,7 @@ use ns_policy_core::gc::expired;
 use ns_policy_core::kube::{gc, list};
 
 use crate::cli::{DryRun, GcArgs, Global};
-use crate::exit;
+use crate::ExitStatus;
 use crate::output;
 
 fn ago(d: chrono::Duration) -> String {
@@ -24,7 +24,7 @@ fn ago(d: chrono::Duration) -> String {
 }
 
 /// Runs `gc`.
-pub async fn run(g: &Global, args: &GcArgs) -> Result<u8> {
+pub async fn run(g: &Global, args: &GcArgs) -> Result<ExitStatus> {
     let baseline = super::load_baseline(g)?;
     if let Some(s) = &args.selector {
         ns_policy_core::selector::parse(s)?;
@@ -37,7 +37,7 @@ pub async fn run(g: &Global, args: &GcArgs) -> Result<u8> {
         if !g.quiet {
             eprintln!("No expired namespaces.");
         }
-        return Ok(exit::OK);
+        return Ok(ExitStatus::Ok);
     }
     let rows: Vec<Vec<String>> = expired
         .iter()
@@ -59,7 +59,7 @@ pub async fn run(g: &Global, args: &GcArgs) -> Result<u8> {
                 expired.len()
             );
         }
-        return Ok(exit::OK);
+        return Ok(ExitStatus::Ok);
     }
     eprint!("{table}");
     if !args.yes && args.dry_run == DryRun::None {
@@ -89,7 +89,7 @@ pub async fn run(g: &Global, args: &GcArgs) -> Result<u8> {
         ));
     }
     output::print(&out)?;
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
 #[cfg(test)]

@@ -10,10 +10,10 @@ use ns_policy_core::baseline::Baseline;
 use ns_policy_core::kube::connect::{self as cluster, Cluster, Target};
 
 use crate::cli::{Cli, Command, Global};
-use crate::exit;
+use crate::ExitStatus;
 
 /// Runs the command and returns the exit code.
-pub async fn run(mut cli: Cli) -> Result<u8> {
+pub async fn run(mut cli: Cli) -> Result<ExitStatus> {
     // `-n NS` is the same as naming NS (kubectl's habit).
     match &mut cli.command {
         Command::Audit(a) => a.names.append(&mut a.namespace),
@@ -34,14 +34,14 @@ pub async fn run(mut cli: Cli) -> Result<u8> {
                 }
                 None => crate::output::print(ns_policy_core::baseline::BUILTIN_YAML)?,
             }
-            Ok(exit::OK)
+            Ok(ExitStatus::Ok)
         }
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cmd, "kubectl-ns_policy", &mut buf);
             crate::output::print(&String::from_utf8_lossy(&buf))?;
-            Ok(exit::OK)
+            Ok(ExitStatus::Ok)
         }
         Command::Probe(args) => probe::run(g, args).await,
         Command::Audit(args) => audit::run(g, args).await,

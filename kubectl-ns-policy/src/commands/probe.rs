@@ -15,7 +15,7 @@ use ns_policy_core::probe::{
 use tokio::time::Instant;
 
 use crate::cli::{Global, ProbeArgs, ProbeFormat, ProbeProtocol};
-use crate::exit;
+use crate::ExitStatus;
 use crate::output::{self, paint, Paint};
 
 /// Extra time after `--timeout` before the run is abandoned outright (the
@@ -23,7 +23,7 @@ use crate::output::{self, paint, Paint};
 const BACKSTOP: Duration = Duration::from_secs(5);
 
 /// Runs `probe`.
-pub async fn run(g: &Global, args: &ProbeArgs) -> Result<u8> {
+pub async fn run(g: &Global, args: &ProbeArgs) -> Result<ExitStatus> {
     if args.cleanup {
         return run_cleanup(g, args).await;
     }
@@ -84,7 +84,7 @@ async fn terminate_signal() {
     std::future::pending::<()>().await
 }
 
-async fn run_live(g: &Global, args: &ProbeArgs, plan: &ProbePlan) -> Result<u8> {
+async fn run_live(g: &Global, args: &ProbeArgs, plan: &ProbePlan) -> Result<ExitStatus> {
     let show = output::progress_enabled(g.quiet);
     let progress = move |msg: &str| {
         if show {
@@ -140,7 +140,7 @@ async fn run_live(g: &Global, args: &ProbeArgs, plan: &ProbePlan) -> Result<u8> 
             if !g.quiet {
                 eprintln!("{how}: probe run {} stopped", plan.run_id());
             }
-            Ok(exit::INTERRUPTED)
+            Ok(ExitStatus::Interrupted)
         }
         Ended::TimedOut => anyhow::bail!(
             "probe timed out after {}s (raise --timeout)",
@@ -156,8 +156,8 @@ async fn run_live(g: &Global, args: &ProbeArgs, plan: &ProbePlan) -> Result<u8> 
             }),
             Ok(report) => {
                 let code = finish(g, args, &report)?;
-                Ok(if cleanup_error.is_some() && code == exit::OK {
-                    exit::ERROR
+                Ok(if cleanup_error.is_some() && code == ExitStatus::Ok {
+                    ExitStatus::Error
                 } else {
                     code
                 })
@@ -167,7 +167,7 @@ async fn run_live(g: &Global, args: &ProbeArgs, plan: &ProbePlan) -> Result<u8> 
 }
 
 /// Prints the report and returns the exit code.
-fn finish(g: &Global, args: &ProbeArgs, report: &ProbeReport) -> Result<u8> {
+fn finish(g: &Global, args: &ProbeArgs, report: &ProbeReport) -> Result<ExitStatus> {
     let outcome = report.outcome(args.expect_isolated);
     let color = output::color_enabled(g.color);
     let not_enforced = not_enforced_message(report);
@@ -207,10 +207,10 @@ fn finish(g: &Global, args: &ProbeArgs, report: &ProbeReport) -> Result<u8> {
         }
     }
     Ok(match outcome {
-        ProbeOutcome::Ok => exit::OK,
-        ProbeOutcome::Mismatch | ProbeOutcome::NotIsolated => exit::POLICY,
-        ProbeOutcome::Errors => exit::ERROR,
-        ProbeOutcome::NotEnforced => exit::NOT_ENFORCED,
+        ProbeOutcome::Ok => ExitStatus::Ok,
+        ProbeOutcome::Mismatch | ProbeOutcome::NotIsolated => ExitStatus::Policy,
+        ProbeOutcome::Errors => ExitStatus::Error,
+        ProbeOutcome::NotEnforced => ExitStatus::NotEnforced,
     })
 }
 
@@ -393,7 +393,7 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
     out
 }
 
-async fn run_cleanup(g: &Global, args: &ProbeArgs) -> Result<u8> {
+async fn run_cleanup(g: &Global, args: &ProbeArgs) -> Result<ExitStatus> {
     for n in &args.names {
         validate_namespace_name(n)?;
     }
@@ -412,7 +412,7 @@ async fn run_cleanup(g: &Global, args: &ProbeArgs) -> Result<u8> {
                 }
             );
         }
-        return Ok(exit::OK);
+        return Ok(ExitStatus::Ok);
     }
     let mut out = String::new();
     for p in &deleted {
@@ -422,7 +422,7 @@ async fn run_cleanup(g: &Global, args: &ProbeArgs) -> Result<u8> {
         ));
     }
     output::print(&out)?;
-    Ok(exit::OK)
+    Ok(ExitStatus::Ok)
 }
 
 #[cfg(test)]
