@@ -628,10 +628,12 @@ async fn forbidden_apply_names_the_permission_and_can_i_hint() {
 
 #[tokio::test]
 async fn changes_to_an_existing_object_need_confirmation() {
+    // The ServiceAccount (wave 1) is missing, the quota (wave 2) would
+    // change: refused before the first wave is written.
     let plan = plan_of(true, |o| {
         (
-            true,
-            usize::from(is_named(o, "LimitRange", "ns-policy-limits")),
+            !is_named(o, "ServiceAccount", "default"),
+            usize::from(is_named(o, "ResourceQuota", "ns-policy-quota")),
         )
     });
     let (result, seen) = with_api(Vec::new(), |c| async move {
@@ -640,7 +642,7 @@ async fn changes_to_an_existing_object_need_confirmation() {
     .await;
     let err = result.expect_err("needs confirmation");
     assert!(
-        matches!(&err, Error::NeedsConfirmation { object } if object == "LimitRange team-a/ns-policy-limits"),
+        matches!(&err, Error::NeedsConfirmation { object } if object == "ResourceQuota team-a/ns-policy-quota"),
         "{err:?}"
     );
     assert!(seen.is_empty(), "nothing may be written: {seen:#?}");
