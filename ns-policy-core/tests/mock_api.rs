@@ -925,6 +925,26 @@ async fn forbidden_psa_dry_run_is_unknown_with_a_can_i_hint() {
     );
 }
 
+#[tokio::test]
+async fn psa_dry_run_errors_keep_the_servers_reason_and_message() {
+    let steps = vec![step(
+        Method::PATCH,
+        "/api/v1/namespaces/team-a",
+        not_found("namespaces", NS),
+    )];
+    let (answer, _) = with_api(steps, |c| async move {
+        psa::psa_dry_run(&c, NS, "restricted", "latest").await
+    })
+    .await;
+    let err = answer.expect_err("the namespace is gone");
+    assert!(
+        matches!(&err, Error::Api { code: 404, reason, message, .. }
+            if reason == "NotFound" && message == "namespaces \"team-a\" not found"),
+        "{err:?}"
+    );
+    assert!(err.is_not_found());
+}
+
 // ------------------------------------------------------------------------
 // Probe
 // ------------------------------------------------------------------------
