@@ -167,7 +167,9 @@ async fn plan_object(
 /// (their resourceVersion stays), the rest is server-side applied wave by
 /// wave, objects of a wave concurrently. `confirmed` means the user accepted
 /// the shown changes to existing objects, which takes ownership of the
-/// fields other managers set (as `--force-conflicts` does).
+/// fields other managers set (as `--force-conflicts` does). Without it, a
+/// plan that would change an existing object is refused before anything is
+/// written.
 pub async fn execute(
     client: &Client,
     plan: &NamespacePlan,
@@ -175,6 +177,19 @@ pub async fn execute(
     confirmed: bool,
 ) -> Result<Vec<ObjectResult>> {
     let ns = plan.namespace.as_str();
+    // Checked for the whole plan up front: found in a later wave, it would
+    // leave the earlier waves applied.
+    if !confirmed && !opts.force_conflicts && !opts.server_dry_run {
+        if let Some(p) = plan
+            .objects
+            .iter()
+            .find(|p| p.exists && !p.changes.is_empty())
+        {
+            return Err(Error::NeedsConfirmation {
+                object: display_name(&p.object, ns),
+            });
+        }
+    }
     let mut results: Vec<ObjectResult> = Vec::with_capacity(plan.objects.len());
     let mut waves: BTreeMap<u8, Vec<&ObjectPlan>> = BTreeMap::new();
     for p in &plan.objects {
@@ -211,11 +226,6 @@ async fn execute_object(
     if p.exists && (p.changes.is_empty() || opts.server_dry_run) {
         // The plan already asked the server (dry run) what would change.
         return Ok(result(p.action(), p.resource_version.clone()));
-    }
-    if p.exists && !confirmed && !opts.force_conflicts && !opts.server_dry_run {
-        return Err(Error::NeedsConfirmation {
-            object: display_name(obj, ns),
-        });
     }
     let scope = scope(obj, ns);
     let api = api_for(client, obj, ns);

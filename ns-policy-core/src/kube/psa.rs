@@ -52,19 +52,27 @@ pub async fn psa_dry_run(
         )));
     }
     if status >= 400 {
-        let text = response
+        let body = response
             .into_body()
             .collect_bytes()
             .await
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
+        // The server's Status, as kube's own requests read it; a proxy may
+        // answer with plain text instead.
+        let (reason, message) = match serde_json::from_slice::<kube::core::Status>(&body) {
+            Ok(s) => (s.reason, s.message),
+            Err(_) => (
+                String::new(),
+                String::from_utf8_lossy(&body).trim().to_string(),
+            ),
+        };
         return Err(Error::Api {
             verb: "patch".into(),
             resource: "namespaces".into(),
             scope: format!(" {namespace:?} (dry run)"),
             code: status,
-            reason: String::new(),
-            message: text,
+            reason,
+            message,
         });
     }
     Ok(Access::Known(warnings))
