@@ -23,6 +23,7 @@ pub mod netpol;
 pub mod plan;
 pub mod probe;
 pub mod pss;
+pub mod quantity;
 pub mod render;
 pub mod selector;
 pub mod yaml;

@@ -32,6 +32,52 @@ pub fn validate_namespace_name(name: &str) -> Result<()> {
     }
 }
 
+/// Checks a DNS-1123 subdomain (names of most objects: NetworkPolicies,
+/// ServiceAccounts, RoleBindings): at most 253 characters of lowercase
+/// letters, digits, '-' and '.', each dot-separated part starting and ending
+/// with a letter or digit.
+pub fn validate_subdomain(name: &str) -> std::result::Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters, starting and ending with a letter or digit)"
+        ))
+    }
+}
+
+/// Checks a named container port (an IANA service name): 1 to 15 lowercase
+/// letters, digits and '-', with at least one letter, no leading, trailing
+/// or double '-'.
+pub fn validate_port_name(name: &str) -> std::result::Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 15
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.chars().any(|c| c.is_ascii_lowercase())
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a port name (1-15 lowercase letters, digits and '-', with a letter; e.g. http, tcp-8080)"
+        ))
+    }
+}
+
 /// Checks a label key: an optional DNS-1123 subdomain prefix and '/', then a
 /// name of at most 63 characters of alphanumerics, '-', '_' and '.',
 /// starting and ending with an alphanumeric.

@@ -236,6 +236,7 @@ mod tests {
                     .collect(),
                 created_at: None,
                 expires_at: None,
+                ..Default::default()
             },
         )
         .unwrap();

@@ -247,6 +247,7 @@ fn bundle() -> Bundle {
                 .collect(),
             created_at: None,
             expires_at: None,
+            ..Default::default()
         },
     )
     .expect("the built-in app profile renders")

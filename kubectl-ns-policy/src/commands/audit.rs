@@ -13,8 +13,8 @@ use ns_policy_core::plan::{self, ApplyOptions};
 use ns_policy_core::render::{self, Request};
 
 use crate::cli::{AuditArgs, AuditFormat, FailOn, Global};
-use crate::ExitStatus;
 use crate::output::{self, Paint};
+use crate::ExitStatus;
 
 /// Runs `audit`.
 pub async fn run(g: &Global, args: &AuditArgs) -> Result<ExitStatus> {
@@ -114,6 +114,7 @@ async fn fix(
             profile: None,
             labels: &empty,
             ttl: None,
+            set: &[],
             existing: existing.get(name).and_then(Option::as_ref),
             now,
         };

@@ -6,15 +6,17 @@ use anyhow::{bail, Context, Result};
 use dialoguer::console::Term;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Namespace;
+use ns_policy_core::baseline::overrides;
 use ns_policy_core::baseline::Baseline;
 use ns_policy_core::kube::apply;
 use ns_policy_core::names::{parse_labels, validate_label_value, validate_namespace_name};
 use ns_policy_core::plan::{Action, ApplyOptions, NamespacePlan, ObjectResult};
-use ns_policy_core::render::{self, Bundle, Request};
+use ns_policy_core::render::gitops::{self, Layout};
+use ns_policy_core::render::{self, Bundle, NamespaceSpec, Request};
 
-use crate::cli::{BundleFormat, CreateArgs, DryRun, Global};
-use crate::ExitStatus;
+use crate::cli::{BundleFormat, CreateArgs, DryRun, Global, OutputLayout};
 use crate::output;
+use crate::ExitStatus;
 
 /// Namespaces planned or applied at once.
 pub const CONCURRENCY: usize = 16;
@@ -36,6 +38,7 @@ pub async fn run(g: &Global, args: &CreateArgs) -> Result<ExitStatus> {
         baseline.profile(p)?;
     }
     let given = parse_labels(&args.labels)?;
+    let set = overrides::parse_set_args(&args.set).map_err(anyhow::Error::msg)?;
     let offline = args.dry_run == DryRun::Client
         || ((args.output.is_some() || args.output_dir.is_some()) && args.dry_run == DryRun::None);
 
@@ -48,10 +51,14 @@ pub async fn run(g: &Global, args: &CreateArgs) -> Result<ExitStatus> {
         Some(c) => apply::get_namespaces(&c.client, &names).await?,
         None => BTreeMap::new(),
     };
-    let bundles = render_bundles(&baseline, args, &names, &given, &existing)?;
+    let resolved = resolve_all(&baseline, args, &names, &given, &set, &existing)?;
+    let bundles = resolved
+        .iter()
+        .map(|spec| Ok(render::render(&baseline, spec)?))
+        .collect::<Result<Vec<_>>>()?;
 
     if offline {
-        return print_offline(args, &bundles);
+        return print_offline(&baseline, args, &resolved, &bundles);
     }
     let Some(cluster) = cluster else {
         unreachable!("connected above when not offline")
@@ -71,23 +78,24 @@ pub async fn run(g: &Global, args: &CreateArgs) -> Result<ExitStatus> {
     )
     .await?;
     if args.output.is_some() || args.output_dir.is_some() {
-        return print_offline(args, &bundles);
+        return print_offline(&baseline, args, &resolved, &bundles);
     }
     print_results(&applied, g)?;
     Ok(ExitStatus::Ok)
 }
 
-/// Resolves labels (asking on a TTY for missing required ones) and renders
-/// every bundle; nothing is applied if any namespace fails.
-pub fn render_bundles(
+/// Resolves profile, labels (asking on a TTY for missing required ones),
+/// overrides and TTL of every namespace; nothing is applied if any fails.
+pub fn resolve_all(
     baseline: &Baseline,
     args: &CreateArgs,
     names: &[String],
     given: &BTreeMap<String, String>,
+    set: &[overrides::SetArg],
     existing: &BTreeMap<String, Option<Namespace>>,
-) -> Result<Vec<Bundle>> {
+) -> Result<Vec<NamespaceSpec>> {
     let now = chrono::Utc::now();
-    let mut bundles = Vec::with_capacity(names.len());
+    let mut specs = Vec::with_capacity(names.len());
     let mut asked: BTreeMap<String, String> = BTreeMap::new();
     for name in names {
         let req = Request {
@@ -95,6 +103,7 @@ pub fn render_bundles(
             profile: args.profile.as_deref(),
             labels: given,
             ttl: args.ttl,
+            set,
             existing: existing.get(name).and_then(Option::as_ref),
             now,
         };
@@ -121,9 +130,9 @@ pub fn render_bundles(
                 resolved.spec.labels.insert(key.clone(), value);
             }
         }
-        bundles.push(render::render(baseline, &resolved.spec)?);
+        specs.push(resolved.spec);
     }
-    Ok(bundles)
+    Ok(specs)
 }
 
 fn prompt_label(namespace: &str, key: &str) -> Result<String> {
@@ -140,9 +149,32 @@ fn prompt_label(namespace: &str, key: &str) -> Result<String> {
     Ok(value)
 }
 
-fn print_offline(args: &CreateArgs, bundles: &[Bundle]) -> Result<ExitStatus> {
+fn print_offline(
+    baseline: &Baseline,
+    args: &CreateArgs,
+    specs: &[NamespaceSpec],
+    bundles: &[Bundle],
+) -> Result<ExitStatus> {
     if let Some(dir) = &args.output_dir {
-        for (rel, content) in render::output_files(bundles) {
+        // Each namespace with the bundle it would have without overrides
+        // (the kustomize base it overlays).
+        let pairs = specs
+            .iter()
+            .zip(bundles)
+            .map(|(spec, actual)| {
+                let plain = NamespaceSpec {
+                    overrides: Default::default(),
+                    ..spec.clone()
+                };
+                Ok((actual.clone(), render::render(baseline, &plain)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let layout = match args.layout {
+            OutputLayout::Flat => Layout::Flat,
+            OutputLayout::BaseOverlays => Layout::BaseOverlays,
+        };
+        let existing = |rel: &str| std::fs::read_to_string(dir.join(rel)).ok();
+        for (rel, content) in gitops::output_files(baseline, &pairs, layout, &existing)? {
             let path = dir.join(&rel);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)

@@ -10,8 +10,8 @@ use ns_policy_core::gc::expired;
 use ns_policy_core::kube::{gc, list};
 
 use crate::cli::{DryRun, GcArgs, Global};
-use crate::ExitStatus;
 use crate::output;
+use crate::ExitStatus;
 
 fn ago(d: chrono::Duration) -> String {
     let s = d.num_seconds().max(0);

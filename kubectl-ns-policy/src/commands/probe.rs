@@ -15,8 +15,8 @@ use ns_policy_core::probe::{
 use tokio::time::Instant;
 
 use crate::cli::{Global, ProbeArgs, ProbeFormat, ProbeProtocol};
-use crate::ExitStatus;
 use crate::output::{self, paint, Paint};
+use crate::ExitStatus;
 
 /// Extra time after `--timeout` before the run is abandoned outright (the
 /// core reports its own, more precise, timeouts at the deadline).

@@ -100,6 +100,7 @@ fn rendered(profile: &str) -> Fixture {
         labels,
         created_at: preview.then(|| now() - Duration::hours(1)),
         expires_at: preview.then(|| now() + Duration::hours(3)),
+        ..Default::default()
     };
     let bundle = render::render(&b, &spec).unwrap();
     let mut f = Fixture::default();

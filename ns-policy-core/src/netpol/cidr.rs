@@ -45,6 +45,17 @@ impl Cidr {
         self.prefix == 0
     }
 
+    /// The network address (host bits cleared).
+    pub fn network(&self) -> IpAddr {
+        self.net
+    }
+
+    /// True when `other` lies entirely inside this block (same family,
+    /// prefix at least as long, network inside).
+    pub fn contains_cidr(&self, other: &Cidr) -> bool {
+        other.prefix >= self.prefix && self.contains(other.net)
+    }
+
     /// True when `ip` is inside this block. Address families never mix (an
     /// IPv4 address is not in `::/0`).
     pub fn contains(&self, ip: IpAddr) -> bool {

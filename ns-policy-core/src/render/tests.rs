@@ -1,5 +1,7 @@
 use super::*;
 use chrono::TimeZone;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 fn spec(name: &str, profile: &str) -> NamespaceSpec {
     let b = Baseline::builtin();
@@ -22,6 +24,7 @@ fn spec(name: &str, profile: &str) -> NamespaceSpec {
         labels,
         created_at,
         expires_at,
+        ..Default::default()
     }
 }
 
@@ -322,23 +325,6 @@ fn rendering_rejects_bad_names_and_unknown_profiles() {
 }
 
 #[test]
-fn output_dir_has_one_file_per_object_and_kustomizations() {
-    let bundles = [bundle("staging", "app"), bundle("pr-1", "preview")];
-    let files = output_files(&bundles);
-    let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-    assert!(names.contains(&"staging/namespace-staging.yaml"));
-    assert!(names.contains(&"staging/networkpolicy-default-deny.yaml"));
-    assert!(names.contains(&"pr-1/kustomization.yaml"));
-    assert!(names.contains(&"kustomization.yaml"));
-    assert_eq!(
-        files.len(),
-        bundles[0].objects.len() + 1 + bundles[1].objects.len() + 1 + 1
-    );
-    let top = &files.last().unwrap().1;
-    assert!(top.contains("- staging") && top.contains("- pr-1"), "{top}");
-}
-
-#[test]
 fn json_list_has_api_version_and_kind_on_every_item() {
     let list = to_json_list(&[bundle("staging", "app")]);
     assert_eq!(list["kind"], "List");
@@ -356,6 +342,7 @@ fn request<'a>(name: &'a str, labels: &'a BTreeMap<String, String>) -> Request<'
         profile: None,
         labels,
         ttl: None,
+        set: &[],
         existing: None,
         now: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
     }

@@ -62,6 +62,10 @@ checks! {
     "labels.required-missing", Labels, Error, "A label the baseline requires is missing";
     "labels.required-empty", Labels, Error, "A label the baseline requires is empty";
     "labels.unknown-profile", Labels, Warning, "The ns-policy.io/profile label names no profile of the baseline";
+    "labels.fixed-missing", Labels, Error, "A label the profile fixes is missing";
+    "labels.fixed-drift", Labels, Error, "A label the profile fixes has another value";
+    "labels.annotation-drift", Labels, Warning, "An annotation the profile sets is missing or has another value";
+    "labels.overrides-invalid", Labels, Warning, "The ns-policy.io/overrides annotation cannot be read";
     "pod-security.enforce-missing", PodSecurity, Error, "No pod-security.kubernetes.io/enforce label";
     "pod-security.enforce-weaker", PodSecurity, Error, "Pod Security enforce level weaker than the profile's";
     "pod-security.enforce-invalid", PodSecurity, Error, "Invalid pod-security.kubernetes.io/enforce level";
@@ -70,22 +74,36 @@ checks! {
     "pod-security.audit-missing", PodSecurity, Warning, "No pod-security.kubernetes.io/audit label";
     "pod-security.audit-invalid", PodSecurity, Error, "Invalid pod-security.kubernetes.io/audit level";
     "pod-security.version-invalid", PodSecurity, Error, "Invalid pod-security.kubernetes.io/*-version label";
+    "pod-security.warn-weaker", PodSecurity, Warning, "Pod Security warn level weaker than the profile's";
+    "pod-security.audit-weaker", PodSecurity, Warning, "Pod Security audit level weaker than the profile's";
+    "pod-security.version-drift", PodSecurity, Warning, "Pod Security version label differs from the profile's";
     "pod-security.dry-run-rejected", PodSecurity, Error, "An existing pod would be rejected by the profile's enforce level";
     "resource-quota.missing", ResourceQuota, Error, "No ResourceQuota in the namespace";
     "resource-quota.incomplete", ResourceQuota, Error, "No ResourceQuota covers cpu and memory requests and limits for all pods";
     "resource-quota.not-zero", ResourceQuota, Error, "A resource the profile forbids is not limited to 0";
+    "resource-quota.value-drift", ResourceQuota, Error, "A quota value differs from the profile's";
     "limit-range.missing", LimitRange, Error, "No LimitRange in the namespace";
     "limit-range.no-container-defaults", LimitRange, Error, "No Container LimitRange item with default and defaultRequest";
+    "limit-range.value-drift", LimitRange, Error, "A LimitRange value differs from the profile's";
     "network-policy.ingress-not-isolated", NetworkPolicy, Error, "Pods are not isolated for ingress (no default deny)";
     "network-policy.egress-not-isolated", NetworkPolicy, Error, "Pods are not isolated for egress (no default deny)";
     "network-policy.pod-not-isolated", NetworkPolicy, Warning, "A pod is selected by no NetworkPolicy of a direction";
     "network-policy.open-rule", NetworkPolicy, Error, "An allow rule reopens all traffic for every pod";
+    "network-policy.allow-missing", NetworkPolicy, Error, "Traffic an allow of the profile permits is blocked";
+    "network-policy.allow-drift", NetworkPolicy, Warning, "An allow of the profile is not present as the profile writes it";
     "network-dns.blocked", NetworkDns, Error, "Egress isolation blocks DNS (UDP and TCP)";
     "network-dns.udp-blocked", NetworkDns, Error, "Egress isolation blocks DNS over UDP";
     "network-dns.tcp-blocked", NetworkDns, Error, "Egress isolation blocks DNS over TCP";
     "rbac.cluster-admin-binding", Rbac, Error, "A RoleBinding grants cluster-admin in the namespace";
     "rbac.wildcard-role-binding", Rbac, Warning, "A RoleBinding grants a role with wildcard verbs or resources";
     "rbac.default-sa-automount", Rbac, Info, "The default ServiceAccount automounts its token";
+    "rbac.cluster-role-binding", Rbac, Warning, "A ClusterRoleBinding grants cluster-wide permissions to an identity of the namespace";
+    "rbac.role-missing", Rbac, Error, "The team Role of the baseline is missing";
+    "rbac.role-drift", Rbac, Warning, "The team Role's rules differ from the baseline's";
+    "rbac.role-binding-missing", Rbac, Error, "A RoleBinding of the profile is missing";
+    "rbac.role-binding-drift", Rbac, Error, "A RoleBinding of the profile grants another role or to other subjects";
+    "rbac.service-account-missing", Rbac, Error, "A ServiceAccount of the profile is missing";
+    "rbac.service-account-drift", Rbac, Warning, "A ServiceAccount of the profile mounts its token against the profile";
     "workload-security.host-namespaces", WorkloadSecurity, Error, "Pod Security: host namespaces";
     "workload-security.privileged", WorkloadSecurity, Error, "Pod Security: privileged containers";
     "workload-security.capabilities-baseline", WorkloadSecurity, Error, "Pod Security: capabilities beyond the baseline set";
@@ -147,6 +165,7 @@ struct Ctx<'s, 'a> {
     ns: &'s str,
     labels: &'s BTreeMap<String, String>,
     profile_name: &'s str,
+    /// The profile with the namespace's overrides applied.
     profile: &'s Profile,
     bogus_profile: Option<&'s str>,
     now: DateTime<Utc>,
@@ -170,10 +189,10 @@ pub(super) fn run(
         .as_ref()
         .unwrap_or(&NO_LABELS);
     let (profile_name, bogus_profile) = baseline.profile_of_existing(ns, labels);
-    let profile = match baseline.profile(profile_name) {
-        Ok(p) => p,
+    let (profile, overrides_error) = match profile_with_overrides(baseline, profile_name, snap) {
+        Some(p) => p,
         // A validated baseline always has its default profile.
-        Err(_) => {
+        None => {
             return NamespaceReport {
                 name: ns.to_string(),
                 profile: profile_name.to_string(),
@@ -188,13 +207,25 @@ pub(super) fn run(
         ns,
         labels,
         profile_name,
-        profile,
+        profile: &profile,
         bogus_profile,
         now,
         bundle: OnceCell::new(),
         findings: Vec::new(),
         unknown: Vec::new(),
     };
+    if let Some(e) = overrides_error {
+        let ns = c.ns;
+        c.push_ns(
+            "labels.overrides-invalid",
+            Severity::Warning,
+            format!("Namespace {ns}: {e}; judged by the profile without overrides"),
+            format!(
+                "kubectl annotate namespace {ns} {}- (or kubectl ns-policy create {ns} --set PATH=VALUE)",
+                crate::baseline::overrides::ANNOTATION
+            ),
+        );
+    }
     c.labels_check();
     c.pod_security();
     c.resource_quota();
@@ -208,6 +239,8 @@ pub(super) fn run(
         mut unknown,
         ..
     } = c;
+    findings.retain(|f| !profile.audit.skips(&f.check));
+    unknown.retain(|u| !profile.audit.skips(&u.check));
     findings.sort_by(|a, b| {
         (
             a.category,
@@ -229,6 +262,25 @@ pub(super) fn run(
         profile: profile_name.to_string(),
         findings,
         unknown,
+    }
+}
+
+/// The profile of a namespace with the overrides its annotation records,
+/// and why that annotation could not be used.
+fn profile_with_overrides(
+    baseline: &Baseline,
+    profile: &str,
+    snap: &NamespaceView<'_>,
+) -> Option<(Profile, Option<String>)> {
+    let base = baseline.profile(profile).ok()?;
+    let annotations = snap.namespace.object.metadata.annotations.as_ref();
+    match crate::baseline::overrides::from_annotations(annotations) {
+        Ok(None) => Some((base.clone(), None)),
+        Ok(Some(o)) => match crate::baseline::overrides::apply(base, &o) {
+            Ok(p) => Some((p, None)),
+            Err(e) => Some((base.clone(), Some(e))),
+        },
+        Err(e) => Some((base.clone(), Some(e))),
     }
 }
 
@@ -305,37 +357,50 @@ impl<'s, 'a> Ctx<'s, 'a> {
         )
     }
 
+    /// The compliant bundle of this namespace (its labels, CHANGE-ME for
+    /// required ones it lacks, its overrides), as `create` would render it.
+    fn expected(&self) -> Option<&Bundle> {
+        self.bundle
+            .get_or_init(|| {
+                let mut labels = BTreeMap::new();
+                for key in &self.baseline.spec.required_labels {
+                    let value = self
+                        .labels
+                        .get(key)
+                        .filter(|v| !v.trim().is_empty())
+                        .cloned()
+                        .unwrap_or_else(|| "CHANGE-ME".to_string());
+                    labels.insert(key.clone(), value);
+                }
+                let ttl = self
+                    .profile
+                    .ttl
+                    .as_deref()
+                    .and_then(|t| crate::baseline::parse_duration(t).ok())
+                    .and_then(|d| Duration::from_std(d).ok());
+                let overrides = crate::baseline::overrides::from_annotations(
+                    self.snap.namespace.object.metadata.annotations.as_ref(),
+                )
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+                let spec = NamespaceSpec {
+                    name: self.ns.to_string(),
+                    profile: self.profile_name.to_string(),
+                    labels,
+                    created_at: ttl.map(|_| self.now),
+                    expires_at: ttl.map(|d| self.now + d),
+                    overrides,
+                };
+                render::render(self.baseline, &spec).ok()
+            })
+            .as_ref()
+    }
+
     /// The YAML of an object of the compliant bundle (`name` empty: the
     /// first of its kind).
     fn rendered(&self, kind: &str, name: &str) -> Option<String> {
-        let bundle = self.bundle.get_or_init(|| {
-            let mut labels = BTreeMap::new();
-            for key in &self.baseline.spec.required_labels {
-                let value = self
-                    .labels
-                    .get(key)
-                    .filter(|v| !v.trim().is_empty())
-                    .cloned()
-                    .unwrap_or_else(|| "CHANGE-ME".to_string());
-                labels.insert(key.clone(), value);
-            }
-            let ttl = self
-                .profile
-                .ttl
-                .as_deref()
-                .and_then(|t| crate::baseline::parse_duration(t).ok())
-                .and_then(|d| Duration::from_std(d).ok());
-            let spec = NamespaceSpec {
-                name: self.ns.to_string(),
-                profile: self.profile_name.to_string(),
-                labels,
-                created_at: ttl.map(|_| self.now),
-                expires_at: ttl.map(|d| self.now + d),
-            };
-            render::render(self.baseline, &spec).ok()
-        });
-        bundle
-            .as_ref()?
+        self.expected()?
             .objects
             .iter()
             .find(|o| o.kind() == kind && (name.is_empty() || o.name() == name))

@@ -1,6 +1,21 @@
 //! The baseline: a declarative, versioned file (`apiVersion:
 //! ns-policy.io/v1alpha1`, `kind: Baseline`) of named profiles that says what
-//! a compliant namespace looks like.
+//! a compliant namespace looks like. The README's "Baseline reference"
+//! documents every field.
+//!
+//! * [`Baseline::parse`] reads and validates a file; every error names
+//!   `file:line:column` of the offending value ([`validate`]).
+//! * Profiles are chosen by name rules (regular expressions whose named
+//!   captures become template variables), a namespace's profile label or
+//!   `--profile` ([`Baseline::select_profile`]).
+//! * Strings of fixed labels, annotations, allows and RBAC may use
+//!   `{variables}` ([`template`]); per-namespace overrides (`--set`) are
+//!   [`overrides`].
+
+pub mod allow;
+pub mod overrides;
+pub mod template;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,6 +24,8 @@ use std::time::Duration;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+
+pub use allow::{Allow, EgressRule, IngressRule, IpBlock, Peer, Port, PortValue, SelectorSpec};
 
 use crate::error::{Error, Result};
 use crate::pss::Level;
@@ -21,7 +38,7 @@ pub const KIND: &str = "Baseline";
 pub const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
 
 /// The built-in baseline, as printed by `kubectl ns-policy baseline`.
-pub const BUILTIN_YAML: &str = include_str!("baseline.yaml");
+pub const BUILTIN_YAML: &str = include_str!("builtin.yaml");
 
 /// A baseline file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +67,14 @@ pub struct BaselineMeta {
     pub name: String,
 }
 
+fn default_env_label() -> String {
+    "env".to_string()
+}
+
+fn is_default_env_label(s: &str) -> bool {
+    s == "env"
+}
+
 /// The body of a baseline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -62,12 +87,22 @@ pub struct BaselineSpec {
     /// Labels every namespace must carry.
     #[serde(default)]
     pub required_labels: Vec<String>,
-    /// Rules inferring `env` from name tokens.
+    /// Key of the environment label that `envRules` and a profile's `env`
+    /// fill in (`env`; `environment` in some layouts).
+    #[serde(
+        default = "default_env_label",
+        skip_serializing_if = "is_default_env_label"
+    )]
+    pub env_label: String,
+    /// Rules inferring the environment from name tokens.
     #[serde(default)]
     pub env_rules: Vec<EnvRule>,
     /// Namespaces skipped by `audit --all` (besides the system ones).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Keys that mark who made a namespace and when it expires.
+    #[serde(default)]
+    pub lifecycle: LifecycleSpec,
     /// Cluster-wide network facts the policies refer to.
     pub network: NetworkSpec,
     /// RBAC settings.
@@ -82,20 +117,72 @@ pub struct BaselineSpec {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileRule {
-    /// Regular expression matched against the whole namespace name.
+    /// Regular expression matched against the whole namespace name; its
+    /// named captures (`(?P<pr>[0-9]+)`) are template variables.
     pub pattern: String,
     /// Profile it selects.
     pub profile: String,
 }
 
-/// An `env` inference rule.
+/// An environment inference rule.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvRule {
     /// Any of these '-'-separated name tokens selects the rule.
     pub tokens: Vec<String>,
-    /// The `env` value it gives.
+    /// The environment value it gives.
     pub env: String,
+}
+
+/// The label marking namespaces (and objects) a tool manages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedBy {
+    /// Label key.
+    pub label: String,
+    /// Label value.
+    pub value: String,
+}
+
+/// Lifecycle keys: which annotations hold creation and expiry times and
+/// which label says the namespace is managed (the namespaces `gc` may
+/// delete). Defaults are kubectl-ns-policy's own; a baseline for namespaces
+/// made by another controller names that controller's keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LifecycleSpec {
+    /// Annotation with the creation time (RFC 3339).
+    #[serde(default = "default_created_at")]
+    pub created_at_annotation: String,
+    /// Annotation with the expiry time (RFC 3339).
+    #[serde(default = "default_expires_at")]
+    pub expires_at_annotation: String,
+    /// The managed-by label (stamped on everything `create` makes).
+    #[serde(default = "default_managed_by")]
+    pub managed_by: ManagedBy,
+}
+
+fn default_created_at() -> String {
+    crate::CREATED_AT_ANNOTATION.to_string()
+}
+fn default_expires_at() -> String {
+    crate::EXPIRES_AT_ANNOTATION.to_string()
+}
+fn default_managed_by() -> ManagedBy {
+    ManagedBy {
+        label: crate::MANAGED_BY_LABEL.to_string(),
+        value: crate::MANAGED_BY_VALUE.to_string(),
+    }
+}
+
+impl Default for LifecycleSpec {
+    fn default() -> Self {
+        LifecycleSpec {
+            created_at_annotation: default_created_at(),
+            expires_at_annotation: default_expires_at(),
+            managed_by: default_managed_by(),
+        }
+    }
 }
 
 /// Cluster network facts.
@@ -106,6 +193,10 @@ pub struct NetworkSpec {
     pub dns: DnsSpec,
     /// Ingress controller.
     pub ingress_controller: IngressControllerSpec,
+    /// Where the Kubernetes API server is reachable from pods (for
+    /// `allowApiServer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_server: Option<ApiServerSpec>,
 }
 
 /// Where cluster DNS runs.
@@ -126,7 +217,23 @@ pub struct DnsSpec {
 pub struct IngressControllerSpec {
     /// Its namespace.
     pub namespace: String,
+    /// Labels of its pods (ANDed with the namespace); empty: every pod of
+    /// the namespace.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pod_selector: BTreeMap<String, String>,
     /// Serving ports of workloads it may reach (TCP).
+    pub ports: Vec<u16>,
+}
+
+/// The API server's endpoints as pods see them after service translation
+/// (`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`):
+/// NetworkPolicies are applied to the endpoint addresses, not the Service IP.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApiServerSpec {
+    /// CIDRs of the endpoints (`10.0.0.5/32`).
+    pub cidrs: Vec<String>,
+    /// Ports (TCP), e.g. 443 and 6443.
     pub ports: Vec<u16>,
 }
 
@@ -153,20 +260,23 @@ pub struct ProbeSpec {
 }
 
 /// A profile: what one kind of namespace must look like.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Profile {
     /// One line for humans.
     #[serde(default)]
     pub description: String,
-    /// `env` label value implied by the profile.
+    /// Environment label value implied by the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<String>,
     /// Default TTL (e.g. `4h`); namespaces of a profile with a TTL get
     /// created-at/expires-at annotations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<String>,
-    /// Extra annotations on the namespace.
+    /// Fixed labels on the namespace (values may use `{variables}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Fixed annotations on the namespace (values may use `{variables}`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// Pod Security Admission.
@@ -175,19 +285,42 @@ pub struct Profile {
     pub quota: BTreeMap<String, String>,
     /// Container LimitRange.
     pub limit_range: LimitRangeSpec,
-    /// Which allow policies come with the default deny.
+    /// Isolation and the allow policies that come with it.
     pub network: ProfileNetwork,
+    /// ServiceAccounts and RoleBindings beyond the team role.
+    #[serde(default, skip_serializing_if = "ProfileRbac::is_empty")]
+    pub rbac: ProfileRbac,
+    /// Which audit checks the profile does not require.
+    #[serde(default, skip_serializing_if = "ProfileAudit::is_empty")]
+    pub audit: ProfileAudit,
 }
 
-/// Pod Security Admission level and version of a profile.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Pod Security Admission levels and version of a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodSecuritySpec {
-    /// Level for enforce, warn and audit.
+    /// Level enforced (and, unless set below, warned and audited).
     pub level: Level,
     /// Version label value (`latest` or `v1.N`).
     #[serde(default = "latest")]
     pub version: String,
+    /// Level of the `warn` label (default: `level`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn: Option<Level>,
+    /// Level of the `audit` label (default: `level`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<Level>,
+}
+
+impl PodSecuritySpec {
+    /// The level of a mode (`enforce`, `warn`, `audit`).
+    pub fn level_of(&self, mode: &str) -> Level {
+        match mode {
+            "warn" => self.warn.unwrap_or(self.level),
+            "audit" => self.audit.unwrap_or(self.level),
+            _ => self.level,
+        }
+    }
 }
 
 fn latest() -> String {
@@ -195,7 +328,7 @@ fn latest() -> String {
 }
 
 /// Container limits of a profile.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LimitRangeSpec {
     /// Default limits.
@@ -204,12 +337,61 @@ pub struct LimitRangeSpec {
     pub default_request: BTreeMap<String, String>,
     /// Maximum limits.
     pub max: BTreeMap<String, String>,
+    /// Minimum requests.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub min: BTreeMap<String, String>,
+    /// Largest limit/request ratio.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub max_limit_request_ratio: BTreeMap<String, String>,
 }
 
-/// Allow policies that come with the default deny.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A NetworkPolicy direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PolicyType {
+    /// Incoming traffic.
+    Ingress,
+    /// Outgoing traffic.
+    Egress,
+}
+
+impl PolicyType {
+    /// `Ingress` or `Egress`, as in `spec.policyTypes`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyType::Ingress => "Ingress",
+            PolicyType::Egress => "Egress",
+        }
+    }
+}
+
+fn both_directions() -> Vec<PolicyType> {
+    vec![PolicyType::Ingress, PolicyType::Egress]
+}
+
+fn is_both_directions(v: &[PolicyType]) -> bool {
+    v == [PolicyType::Ingress, PolicyType::Egress]
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Isolation and allow policies of a profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfileNetwork {
+    /// Directions the default deny isolates (default both). An ingress-only
+    /// design lists `[Ingress]`: egress stays open and its checks are not
+    /// required.
+    #[serde(
+        default = "both_directions",
+        skip_serializing_if = "is_both_directions"
+    )]
+    pub isolation: Vec<PolicyType>,
     /// Traffic between pods of the namespace.
     #[serde(default = "yes")]
     pub allow_same_namespace: bool,
@@ -219,10 +401,165 @@ pub struct ProfileNetwork {
     /// Ingress from the ingress controller on the serving ports.
     #[serde(default)]
     pub allow_ingress_controller: bool,
+    /// Egress to the API server (`spec.network.apiServer`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_api_server: bool,
+    /// Further allow policies, each rendered as one NetworkPolicy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allows: Vec<Allow>,
 }
 
-fn yes() -> bool {
-    true
+impl ProfileNetwork {
+    /// True when the default deny isolates `direction`.
+    pub fn isolates(&self, direction: PolicyType) -> bool {
+        self.isolation.contains(&direction)
+    }
+}
+
+/// ServiceAccounts and RoleBindings a profile adds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProfileRbac {
+    /// ServiceAccounts to create.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_accounts: Vec<ServiceAccountSpec>,
+    /// RoleBindings to create.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_bindings: Vec<RoleBindingSpec>,
+}
+
+impl ProfileRbac {
+    fn is_empty(&self) -> bool {
+        self.service_accounts.is_empty() && self.role_bindings.is_empty()
+    }
+}
+
+/// A ServiceAccount of a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServiceAccountSpec {
+    /// Name (may use `{variables}`).
+    pub name: String,
+    /// Mount its token into pods (default false).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub automount_service_account_token: bool,
+    /// Annotations (e.g. a cloud identity binding).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A RoleBinding of a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RoleBindingSpec {
+    /// Name (may use `{variables}`).
+    pub name: String,
+    /// The role granted.
+    pub role_ref: RoleRefSpec,
+    /// Who gets it.
+    pub subjects: Vec<SubjectSpec>,
+}
+
+/// What a RoleBinding grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RoleRefSpec {
+    /// `ClusterRole` or `Role`.
+    pub kind: RoleKind,
+    /// Name.
+    pub name: String,
+}
+
+/// Kind of a granted role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoleKind {
+    /// A ClusterRole (granted in the namespace only).
+    ClusterRole,
+    /// A Role of the namespace.
+    Role,
+}
+
+impl RoleKind {
+    /// `ClusterRole` or `Role`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleKind::ClusterRole => "ClusterRole",
+            RoleKind::Role => "Role",
+        }
+    }
+}
+
+/// A subject of a RoleBinding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SubjectSpec {
+    /// `ServiceAccount`, `User` or `Group`.
+    pub kind: SubjectKind,
+    /// Name (may use `{variables}`).
+    pub name: String,
+    /// Namespace of a ServiceAccount (default: the namespace itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// Kind of a RoleBinding subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SubjectKind {
+    /// A ServiceAccount.
+    ServiceAccount,
+    /// A user.
+    User,
+    /// A group.
+    Group,
+}
+
+impl SubjectKind {
+    /// The kind as in `subjects[].kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::ServiceAccount => "ServiceAccount",
+            SubjectKind::User => "User",
+            SubjectKind::Group => "Group",
+        }
+    }
+}
+
+/// Audit settings of a profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProfileAudit {
+    /// Checks not required of namespaces of this profile: check IDs
+    /// (`rbac.default-sa-automount`), `category.*` or a category
+    /// (`network-dns`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
+}
+
+impl ProfileAudit {
+    fn is_empty(&self) -> bool {
+        self.skip.is_empty()
+    }
+
+    /// True when `check` is skipped.
+    pub fn skips(&self, check: &str) -> bool {
+        let category = check.split('.').next().unwrap_or_default();
+        self.skip.iter().any(|s| {
+            s == check
+                || s == category
+                || s.strip_suffix(".*")
+                    .is_some_and(|prefix| prefix == category)
+        })
+    }
+}
+
+/// The profile chosen for a namespace and the template variables its name
+/// gives (named captures of the first rule of that profile matching it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameMatch {
+    /// Profile name.
+    pub profile: String,
+    /// Named captures.
+    pub captures: BTreeMap<String, String>,
 }
 
 impl Baseline {
@@ -242,114 +579,10 @@ impl Baseline {
         Self::parse(&text, &path.display().to_string())
     }
 
-    /// Parses and validates a baseline; errors name `path:line:column`.
+    /// Parses and validates a baseline; errors name `path:line:column` of
+    /// the offending value.
     pub fn parse(text: &str, path: &str) -> Result<Self> {
-        let mut b: Baseline = crate::yaml::from_str(text, path)?;
-        // Semantic errors point at the first line holding every needle.
-        let at = |needles: &[&str], message: String| {
-            let (line, column) = position(text, needles);
-            Error::Parse {
-                path: path.to_string(),
-                line,
-                column,
-                message,
-            }
-        };
-        if b.api_version != API_VERSION {
-            return Err(at(
-                &["apiVersion:", &b.api_version],
-                format!(
-                    "apiVersion {:?} is not supported (expected {API_VERSION})",
-                    b.api_version
-                ),
-            ));
-        }
-        if b.kind != KIND {
-            return Err(at(
-                &["kind:", &b.kind],
-                format!("kind {:?} is not {KIND}", b.kind),
-            ));
-        }
-        if b.spec.profiles.is_empty() {
-            return Err(at(&["profiles:"], "spec.profiles is empty".into()));
-        }
-        let known = b.known_profiles();
-        if !b.spec.profiles.contains_key(&b.spec.default_profile) {
-            return Err(at(
-                &["defaultProfile:", &b.spec.default_profile],
-                format!(
-                    "spec.defaultProfile {:?} is not a profile (profiles: {known})",
-                    b.spec.default_profile
-                ),
-            ));
-        }
-        let mut compiled = Vec::new();
-        for (i, rule) in b.spec.profile_rules.iter().enumerate() {
-            if !b.spec.profiles.contains_key(&rule.profile) {
-                return Err(at(
-                    &["profile:", &rule.profile],
-                    format!(
-                        "spec.profileRules[{i}].profile {:?} is not a profile (profiles: {known})",
-                        rule.profile
-                    ),
-                ));
-            }
-            let anchored = format!("^(?:{})$", rule.pattern);
-            let re = Regex::new(&anchored).map_err(|e| {
-                at(
-                    &["pattern:", &rule.pattern],
-                    format!(
-                        "spec.profileRules[{i}].pattern {:?} is not a valid regular expression: {}",
-                        rule.pattern,
-                        e.to_string().lines().last().unwrap_or_default()
-                    ),
-                )
-            })?;
-            compiled.push(re);
-        }
-        for (name, p) in &b.spec.profiles {
-            if let Some(ttl) = &p.ttl {
-                parse_duration(ttl)
-                    .map_err(|e| at(&["ttl:", ttl], format!("spec.profiles.{name}.ttl: {e}")))?;
-            }
-            crate::pss::parse_version(&p.pod_security.version).map_err(|e| {
-                at(
-                    &["version:", &p.pod_security.version],
-                    format!("spec.profiles.{name}.podSecurity.version: {e}"),
-                )
-            })?;
-            for (k, v) in p
-                .quota
-                .iter()
-                .chain(&p.limit_range.default)
-                .chain(&p.limit_range.default_request)
-                .chain(&p.limit_range.max)
-            {
-                if !is_quantity(v) {
-                    return Err(at(&[&format!("{k}:"), v], format!(
-                        "spec.profiles.{name}: {k}: {v:?} is not a Kubernetes quantity (e.g. 500m, 2, 4Gi)"
-                    )));
-                }
-            }
-        }
-        if !b.spec.rbac.team_group.contains("{team}") && b.spec.rbac.team_group.is_empty() {
-            return Err(at(&["teamGroup:"], "spec.rbac.teamGroup is empty".into()));
-        }
-        crate::names::validate_namespace_name(&b.spec.network.dns.namespace).map_err(|e| {
-            at(
-                &["namespace:", &b.spec.network.dns.namespace],
-                format!("spec.network.dns.namespace: {e}"),
-            )
-        })?;
-        crate::names::validate_namespace_name(&b.spec.network.ingress_controller.namespace)
-            .map_err(|e| {
-                at(
-                    &["namespace:", &b.spec.network.ingress_controller.namespace],
-                    format!("spec.network.ingressController.namespace: {e}"),
-                )
-            })?;
-        b.compiled_rules = compiled;
-        Ok(b)
+        validate::parse(text, path)
     }
 
     /// Comma-separated profile names.
@@ -384,6 +617,39 @@ impl Baseline {
             .unwrap_or(&self.spec.default_profile)
     }
 
+    /// The named captures the first rule of `profile` matching `namespace`
+    /// gives (empty when none matches).
+    pub fn captures(&self, namespace: &str, profile: &str) -> BTreeMap<String, String> {
+        for (rule, re) in self.spec.profile_rules.iter().zip(&self.compiled_rules) {
+            if rule.profile != profile {
+                continue;
+            }
+            if let Some(caps) = re.captures(namespace) {
+                return re
+                    .capture_names()
+                    .flatten()
+                    .filter_map(|n| Some((n.to_string(), caps.name(n)?.as_str().to_string())))
+                    .collect();
+            }
+        }
+        BTreeMap::new()
+    }
+
+    /// The variables a profile's name rules can capture.
+    pub fn capture_names(&self, profile: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .spec
+            .profile_rules
+            .iter()
+            .zip(&self.compiled_rules)
+            .filter(|(r, _)| r.profile == profile)
+            .flat_map(|(_, re)| re.capture_names().flatten().map(str::to_string))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Chooses the profile for `create`: an explicit `--profile` wins over the
     /// name rules. Unknown explicit names are an error.
     pub fn select_profile<'a>(
@@ -416,7 +682,12 @@ impl Baseline {
         }
     }
 
-    /// Infers `env` from the profile, else from the name's tokens.
+    /// The key of the environment label.
+    pub fn env_label(&self) -> &str {
+        &self.spec.env_label
+    }
+
+    /// Infers the environment from the profile, else from the name's tokens.
     pub fn infer_env(&self, namespace: &str, profile: &str) -> Option<String> {
         if let Some(env) = self.spec.profiles.get(profile).and_then(|p| p.env.clone()) {
             return Some(env);
@@ -427,6 +698,17 @@ impl Baseline {
             .iter()
             .find(|r| r.tokens.iter().any(|t| tokens.contains(&t.as_str())))
             .map(|r| r.env.clone())
+    }
+
+    /// The lifecycle keys.
+    pub fn lifecycle(&self) -> &LifecycleSpec {
+        &self.spec.lifecycle
+    }
+
+    /// True when the namespace carries this baseline's managed-by label.
+    pub fn is_managed(&self, labels: &BTreeMap<String, String>) -> bool {
+        let m = &self.spec.lifecycle.managed_by;
+        labels.get(&m.label) == Some(&m.value)
     }
 
     /// True when `audit --all` skips this namespace.
@@ -440,20 +722,22 @@ impl Baseline {
     }
 }
 
-/// 1-based line and column of the first line of `text` holding every needle
-/// (the column of the last needle); `(1, 1)` when there is none.
-fn position(text: &str, needles: &[&str]) -> (usize, usize) {
-    if needles.is_empty() {
-        return (1, 1);
+/// Parses an expiry or creation annotation: RFC 3339, or a date
+/// (`2026-05-01`, midnight UTC) or minutes (`2026-05-01T12:00`, UTC) as
+/// kube-janitor writes them.
+pub fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
     }
-    for (i, line) in text.lines().enumerate() {
-        if needles.iter().all(|n| line.contains(n)) {
-            let last = needles[needles.len() - 1];
-            let col = line.find(last).map_or(1, |c| line[..c].chars().count() + 1);
-            return (i + 1, col);
-        }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M") {
+        return Some(Utc.from_utc_datetime(&t));
     }
-    (1, 1)
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| Utc.from_utc_datetime(&t))
 }
 
 /// Parses a duration like `4h`, `90m`, `1h30m`, `2d`, `1w`, `45s`.
@@ -491,33 +775,9 @@ pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
     Ok(Duration::from_secs(total))
 }
 
-/// Loose check of the Kubernetes quantity syntax.
+/// True when `s` is a Kubernetes quantity ([`crate::quantity::Quantity`]).
 pub fn is_quantity(s: &str) -> bool {
-    static SUFFIXES: [&str; 14] = [
-        "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P",
-    ];
-    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let num = SUFFIXES
-        .iter()
-        .find_map(|suf| s.strip_suffix(suf))
-        .or_else(|| s.strip_suffix('E'))
-        .unwrap_or(s);
-    let num = match num.split_once(['e', 'E']) {
-        Some((m, e))
-            if !e.is_empty()
-                && e.trim_start_matches(['+', '-'])
-                    .chars()
-                    .all(|c| c.is_ascii_digit()) =>
-        {
-            m
-        }
-        Some(_) => return false,
-        None => num,
-    };
-    !num.is_empty()
-        && num.chars().filter(|c| *c == '.').count() <= 1
-        && num.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && num.chars().any(|c| c.is_ascii_digit())
+    crate::quantity::is_quantity(s)
 }
 
 #[cfg(test)]

@@ -1,0 +1,275 @@
+//! Per-namespace overrides of a profile's values (`create --set
+//! quota.requests.cpu=10`). `create` records them on the Namespace in the
+//! [`ANNOTATION`] annotation (a JSON object), so `audit` compares the
+//! namespace with its profile as overridden, and a later `create` keeps them
+//! (`--set PATH-` removes one).
+//!
+//! Paths:
+//!
+//! | path | value |
+//! |---|---|
+//! | `quota.<resource>` | quantity |
+//! | `limitRange.{default,defaultRequest,max,min,maxLimitRequestRatio}.<resource>` | quantity |
+//! | `podSecurity.{level,warn,audit}` | `privileged`, `baseline`, `restricted` |
+//! | `podSecurity.version` | `latest` or `v1.N` |
+//! | `network.{allowSameNamespace,allowDns,allowIngressController,allowApiServer}` | `true`, `false` |
+//! | `labels.<key>`, `annotations.<key>` | string |
+//! | `ttl` | duration (`8h`) |
+
+use std::collections::BTreeMap;
+
+use super::Profile;
+use crate::pss::Level;
+
+/// Annotation holding a namespace's overrides.
+pub const ANNOTATION: &str = "ns-policy.io/overrides";
+
+/// Overrides: path → value.
+pub type Overrides = BTreeMap<String, String>;
+
+const ACCEPTED: &str = "quota.<resource>, limitRange.{default,defaultRequest,max,min,maxLimitRequestRatio}.<resource>, \
+podSecurity.{level,warn,audit,version}, network.{allowSameNamespace,allowDns,allowIngressController,allowApiServer}, \
+labels.<key>, annotations.<key>, ttl";
+
+/// A `--set` argument: set a path, or (`PATH-`) drop an override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetArg {
+    /// `PATH=VALUE`.
+    Set(String, String),
+    /// `PATH-`.
+    Unset(String),
+}
+
+/// Parses `--set` arguments, validating paths and values.
+pub fn parse_set_args<S: AsRef<str>>(args: &[S]) -> Result<Vec<SetArg>, String> {
+    args.iter()
+        .map(|a| {
+            let a = a.as_ref();
+            match a.split_once('=') {
+                Some((path, value)) => {
+                    check(path, value).map_err(|e| format!("invalid --set {a:?}: {e}"))?;
+                    Ok(SetArg::Set(path.to_string(), value.to_string()))
+                }
+                None => match a.strip_suffix('-') {
+                    Some(path) if !path.is_empty() => Ok(SetArg::Unset(path.to_string())),
+                    _ => Err(format!(
+                        "invalid --set {a:?}: expected PATH=VALUE or PATH- (paths: {ACCEPTED})"
+                    )),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Applies `--set` arguments to existing overrides.
+pub fn merge(mut current: Overrides, args: &[SetArg]) -> Overrides {
+    for a in args {
+        match a {
+            SetArg::Set(p, v) => {
+                current.insert(p.clone(), v.clone());
+            }
+            SetArg::Unset(p) => {
+                current.remove(p);
+            }
+        }
+    }
+    current
+}
+
+/// Reads the overrides annotation of a namespace (`None` without one).
+pub fn from_annotations(
+    annotations: Option<&BTreeMap<String, String>>,
+) -> Result<Option<Overrides>, String> {
+    let Some(raw) = annotations.and_then(|a| a.get(ANNOTATION)) else {
+        return Ok(None);
+    };
+    let map: Overrides = serde_json::from_str(raw).map_err(|e| {
+        format!("annotation {ANNOTATION}={raw:?} is not a JSON object of strings: {e}")
+    })?;
+    for (p, v) in &map {
+        check(p, v).map_err(|e| format!("annotation {ANNOTATION}: {p}={v}: {e}"))?;
+    }
+    Ok(Some(map))
+}
+
+/// The annotation value of overrides.
+pub fn to_annotation(overrides: &Overrides) -> String {
+    serde_json::to_string(overrides).unwrap_or_default()
+}
+
+fn quantity(v: &str) -> Result<(), String> {
+    crate::quantity::Quantity::parse(v).map(|_| ())
+}
+
+fn boolean(v: &str) -> Result<bool, String> {
+    match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("{v:?} is not true or false")),
+    }
+}
+
+/// Validates one path and value.
+fn check(path: &str, value: &str) -> Result<(), String> {
+    apply_one(&mut placeholder(), path, value)
+}
+
+fn placeholder() -> Profile {
+    Profile {
+        description: String::new(),
+        env: None,
+        ttl: None,
+        labels: BTreeMap::new(),
+        annotations: BTreeMap::new(),
+        pod_security: super::PodSecuritySpec {
+            level: Level::Restricted,
+            version: "latest".into(),
+            warn: None,
+            audit: None,
+        },
+        quota: BTreeMap::new(),
+        limit_range: super::LimitRangeSpec {
+            default: BTreeMap::new(),
+            default_request: BTreeMap::new(),
+            max: BTreeMap::new(),
+            min: BTreeMap::new(),
+            max_limit_request_ratio: BTreeMap::new(),
+        },
+        network: super::ProfileNetwork {
+            isolation: super::both_directions(),
+            allow_same_namespace: true,
+            allow_dns: true,
+            allow_ingress_controller: false,
+            allow_api_server: false,
+            allows: Vec::new(),
+        },
+        rbac: Default::default(),
+        audit: Default::default(),
+    }
+}
+
+fn apply_one(p: &mut Profile, path: &str, value: &str) -> Result<(), String> {
+    let unknown = || format!("unknown path {path:?} (paths: {ACCEPTED})");
+    let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+    match (head, rest) {
+        ("quota", r) if !r.is_empty() => {
+            quantity(value)?;
+            p.quota.insert(r.to_string(), value.to_string());
+        }
+        ("limitRange", r) => {
+            let (field, resource) = r.split_once('.').ok_or_else(unknown)?;
+            if resource.is_empty() {
+                return Err(unknown());
+            }
+            quantity(value)?;
+            let lr = &mut p.limit_range;
+            let map = match field {
+                "default" => &mut lr.default,
+                "defaultRequest" => &mut lr.default_request,
+                "max" => &mut lr.max,
+                "min" => &mut lr.min,
+                "maxLimitRequestRatio" => &mut lr.max_limit_request_ratio,
+                _ => return Err(unknown()),
+            };
+            map.insert(resource.to_string(), value.to_string());
+        }
+        ("podSecurity", "version") => {
+            crate::pss::parse_version(value)?;
+            p.pod_security.version = value.to_string();
+        }
+        ("podSecurity", mode @ ("level" | "warn" | "audit")) => {
+            let level: Level = value.parse().map_err(|e: crate::Error| e.to_string())?;
+            match mode {
+                "level" => p.pod_security.level = level,
+                "warn" => p.pod_security.warn = Some(level),
+                _ => p.pod_security.audit = Some(level),
+            }
+        }
+        ("network", flag) => {
+            let b = boolean(value)?;
+            let n = &mut p.network;
+            match flag {
+                "allowSameNamespace" => n.allow_same_namespace = b,
+                "allowDns" => n.allow_dns = b,
+                "allowIngressController" => n.allow_ingress_controller = b,
+                "allowApiServer" => n.allow_api_server = b,
+                _ => return Err(unknown()),
+            }
+        }
+        ("labels", key) if !key.is_empty() => {
+            crate::names::validate_label_key(key)?;
+            crate::names::validate_label_value(value)?;
+            p.labels.insert(key.to_string(), value.to_string());
+        }
+        ("annotations", key) if !key.is_empty() => {
+            p.annotations.insert(key.to_string(), value.to_string());
+        }
+        ("ttl", "") => {
+            super::parse_duration(value)?;
+            p.ttl = Some(value.to_string());
+        }
+        _ => return Err(unknown()),
+    }
+    Ok(())
+}
+
+/// The profile with `overrides` applied.
+pub fn apply(profile: &Profile, overrides: &Overrides) -> Result<Profile, String> {
+    let mut p = profile.clone();
+    for (path, value) in overrides {
+        apply_one(&mut p, path, value).map_err(|e| format!("{path}={value}: {e}"))?;
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::Baseline;
+
+    #[test]
+    fn overrides_change_the_named_values_only() {
+        let b = Baseline::builtin();
+        let app = b.profile("app").unwrap();
+        let args = parse_set_args(&[
+            "quota.requests.cpu=10",
+            "limitRange.max.memory=8Gi",
+            "podSecurity.warn=restricted",
+            "network.allowIngressController=false",
+        ])
+        .unwrap();
+        let o = merge(Overrides::new(), &args);
+        let p = apply(app, &o).unwrap();
+        assert_eq!(p.quota["requests.cpu"], "10");
+        assert_eq!(p.quota["limits.cpu"], app.quota["limits.cpu"]);
+        assert_eq!(p.limit_range.max["memory"], "8Gi");
+        assert_eq!(p.pod_security.warn, Some(Level::Restricted));
+        assert!(!p.network.allow_ingress_controller);
+        // Round trip through the annotation, and removal.
+        let ann = BTreeMap::from([(ANNOTATION.to_string(), to_annotation(&o))]);
+        assert_eq!(from_annotations(Some(&ann)).unwrap(), Some(o.clone()));
+        let o = merge(o, &parse_set_args(&["quota.requests.cpu-"]).unwrap());
+        assert!(!o.contains_key("quota.requests.cpu"));
+    }
+
+    #[test]
+    fn bad_paths_and_values_name_what_is_accepted() {
+        for (arg, needle) in [
+            ("quota.requests.cpu=lots", "quantity"),
+            ("quota=1", "unknown path"),
+            ("limitRange.top.cpu=1", "unknown path"),
+            ("podSecurity.level=strict", "strict"),
+            ("network.allowDns=yes", "true or false"),
+            ("nope=1", "quota.<resource>"),
+            ("justtext", "PATH=VALUE"),
+            ("labels.Bad_Prefix/x=1", "label key"),
+        ] {
+            let e = parse_set_args(&[arg]).unwrap_err();
+            assert!(e.contains(arg) && e.contains(needle), "{arg}: {e}");
+        }
+        let bad = BTreeMap::from([(ANNOTATION.to_string(), "not json".to_string())]);
+        assert!(from_annotations(Some(&bad))
+            .unwrap_err()
+            .contains(ANNOTATION));
+    }
+}

@@ -1,0 +1,677 @@
+//! Rendering of a namespace's bundle (Namespace, ServiceAccounts,
+//! LimitRange, ResourceQuota, Role, RoleBindings, NetworkPolicies) from the
+//! baseline. Pure: no I/O, deterministic for the same input.
+//!
+//! [`resolve`] turns what the user asked (`--profile`, `--label`, `--ttl`,
+//! `--set`, the namespace as it exists) into a [`NamespaceSpec`];
+//! [`render`] turns that into a [`Bundle`]. [`gitops`] writes bundles as
+//! kustomize trees; the NetworkPolicies are in `network.rs`.
+
+pub mod gitops;
+mod network;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use k8s_openapi::api::core::v1::{
+    LimitRange, LimitRangeItem, LimitRangeSpec, Namespace, ResourceQuota, ResourceQuotaSpec,
+    ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+use crate::baseline::overrides::{self, Overrides, SetArg};
+use crate::baseline::{template, Baseline, Profile, SubjectKind};
+use crate::error::{Error, Result};
+use crate::inventory::Kind;
+
+/// Names of the objects of a bundle.
+pub mod names {
+    /// ResourceQuota.
+    pub const QUOTA: &str = "ns-policy-quota";
+    /// LimitRange.
+    pub const LIMIT_RANGE: &str = "ns-policy-limits";
+    /// Default-deny NetworkPolicy.
+    pub const DEFAULT_DENY: &str = "default-deny";
+    /// DNS egress NetworkPolicy.
+    pub const ALLOW_DNS: &str = "allow-dns";
+    /// Same-namespace NetworkPolicy.
+    pub const ALLOW_SAME_NAMESPACE: &str = "allow-same-namespace";
+    /// Ingress-controller NetworkPolicy.
+    pub const ALLOW_INGRESS_CONTROLLER: &str = "allow-ingress-controller";
+    /// API-server egress NetworkPolicy.
+    pub const ALLOW_API_SERVER: &str = "allow-api-server";
+    /// The namespace's default ServiceAccount.
+    pub const SERVICE_ACCOUNT: &str = "default";
+}
+
+/// PSA label prefix.
+pub const PSA_PREFIX: &str = "pod-security.kubernetes.io/";
+
+/// One object of a bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Object {
+    /// The namespace itself.
+    Namespace(Namespace),
+    /// Its default ServiceAccount.
+    ServiceAccount(ServiceAccount),
+    /// Container limits.
+    LimitRange(LimitRange),
+    /// Quota.
+    ResourceQuota(ResourceQuota),
+    /// Team role.
+    Role(Role),
+    /// Team role binding.
+    RoleBinding(RoleBinding),
+    /// A NetworkPolicy.
+    NetworkPolicy(NetworkPolicy),
+}
+
+impl Object {
+    /// Its entry in the kinds table.
+    pub fn kind_id(&self) -> Kind {
+        match self {
+            Object::Namespace(_) => Kind::Namespace,
+            Object::ServiceAccount(_) => Kind::ServiceAccount,
+            Object::LimitRange(_) => Kind::LimitRange,
+            Object::ResourceQuota(_) => Kind::ResourceQuota,
+            Object::Role(_) => Kind::Role,
+            Object::RoleBinding(_) => Kind::RoleBinding,
+            Object::NetworkPolicy(_) => Kind::NetworkPolicy,
+        }
+    }
+
+    /// Kind (`NetworkPolicy`).
+    pub fn kind(&self) -> &'static str {
+        self.kind_id().name()
+    }
+
+    /// Metadata.
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Object::Namespace(o) => &o.metadata,
+            Object::ServiceAccount(o) => &o.metadata,
+            Object::LimitRange(o) => &o.metadata,
+            Object::ResourceQuota(o) => &o.metadata,
+            Object::Role(o) => &o.metadata,
+            Object::RoleBinding(o) => &o.metadata,
+            Object::NetworkPolicy(o) => &o.metadata,
+        }
+    }
+
+    /// Name.
+    pub fn name(&self) -> &str {
+        self.metadata().name.as_deref().unwrap_or_default()
+    }
+
+    /// Resource name as kubectl prints it (`networkpolicies.networking.k8s.io`).
+    pub fn resource(&self) -> String {
+        self.kind_id().resource()
+    }
+
+    /// The object as JSON (with apiVersion and kind).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Apply wave: objects of one wave are independent and may be applied
+    /// concurrently; waves go in order (Namespace first; allow policies and
+    /// limits before the default deny and the quota, so an existing namespace
+    /// never loses DNS or gets pods rejected in between).
+    pub fn wave(&self) -> u8 {
+        match self {
+            Object::Namespace(_) => 0,
+            Object::ServiceAccount(_) | Object::LimitRange(_) | Object::Role(_) => 1,
+            Object::NetworkPolicy(np)
+                if np.metadata.name.as_deref() != Some(names::DEFAULT_DENY) =>
+            {
+                1
+            }
+            _ => 2,
+        }
+    }
+}
+
+/// Everything a namespace gets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bundle {
+    /// Namespace name.
+    pub namespace: String,
+    /// Profile name.
+    pub profile: String,
+    /// Objects in apply order.
+    pub objects: Vec<Object>,
+    /// `(kind, name)` of the objects that differ from namespace to namespace
+    /// of the profile (the Namespace, the team binding, objects written with
+    /// `{variables}`); the others are the same in every namespace.
+    pub specific: std::collections::BTreeSet<(String, String)>,
+}
+
+/// What to render for one namespace.
+#[derive(Debug, Clone, Default)]
+pub struct NamespaceSpec {
+    /// Name (validated by the caller or by [`render`]).
+    pub name: String,
+    /// Profile name.
+    pub profile: String,
+    /// Labels: at least the baseline's required labels (the profile's fixed
+    /// labels are added by [`render`]).
+    pub labels: BTreeMap<String, String>,
+    /// Creation time (profiles with a TTL).
+    pub created_at: Option<DateTime<Utc>>,
+    /// Expiry time (profiles with a TTL).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Per-namespace overrides of the profile (`--set`), recorded on the
+    /// Namespace.
+    pub overrides: Overrides,
+}
+
+/// What the user asked for one namespace, before labels and TTL are resolved.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// Namespace name.
+    pub name: &'a str,
+    /// `--profile`.
+    pub profile: Option<&'a str>,
+    /// `--label k=v`.
+    pub labels: &'a BTreeMap<String, String>,
+    /// `--ttl` when given explicitly.
+    pub ttl: Option<std::time::Duration>,
+    /// `--set` arguments.
+    pub set: &'a [SetArg],
+    /// The namespace as it exists in the cluster, if it does.
+    pub existing: Option<&'a Namespace>,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// A resolved namespace spec and the required labels still missing (to be
+/// asked for on a TTY, else an error naming `--label`).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The spec (labels may lack the `missing` ones).
+    pub spec: NamespaceSpec,
+    /// Required labels without a value.
+    pub missing: Vec<String>,
+}
+
+/// Resolves profile, labels, overrides and TTL of a namespace.
+///
+/// Profile: `--profile`, else the existing namespace's `ns-policy.io/profile`
+/// label, else the baseline's name rules. Labels: `--label` wins over the
+/// existing namespace's labels, which win over the inferred environment; a
+/// `--label` contradicting a fixed label of the profile is an error.
+/// Overrides: the existing namespace's, changed by `--set`. TTL: an
+/// explicit `--ttl` sets a new expiry from now; otherwise an existing
+/// namespace keeps its created-at/expires-at, and a new namespace of a
+/// profile with a TTL gets the profile's.
+pub fn resolve(baseline: &Baseline, req: &Request<'_>) -> Result<Resolved> {
+    crate::names::validate_namespace_name(req.name)?;
+    if crate::baseline::SYSTEM_NAMESPACES.contains(&req.name) {
+        // A default deny in kube-system cuts the cluster's own traffic.
+        return Err(Error::InvalidInput(format!(
+            "refusing to apply the baseline to system namespace {:?} (system namespaces: {})",
+            req.name,
+            crate::baseline::SYSTEM_NAMESPACES.join(", ")
+        )));
+    }
+    let existing_labels = req
+        .existing
+        .and_then(|n| n.metadata.labels.clone())
+        .unwrap_or_default();
+    let annotations = req
+        .existing
+        .and_then(|n| n.metadata.annotations.clone())
+        .unwrap_or_default();
+    let profile = match req.profile {
+        Some(p) => baseline.select_profile(req.name, Some(p))?.to_string(),
+        None => baseline
+            .profile_of_existing(req.name, &existing_labels)
+            .0
+            .to_string(),
+    };
+    let existing_overrides = overrides::from_annotations(Some(&annotations))
+        .map_err(|e| Error::InvalidInput(format!("namespace {:?}: {e}", req.name)))?
+        .unwrap_or_default();
+    let overrides = overrides::merge(existing_overrides, req.set);
+    let profile_def = effective_profile(baseline, &profile, &overrides)?;
+    let mut labels = BTreeMap::new();
+    if let Some(env) = baseline.infer_env(req.name, &profile) {
+        labels.insert(baseline.env_label().to_string(), env);
+    }
+    for key in &baseline.spec.required_labels {
+        if let Some(v) = existing_labels.get(key).filter(|v| !v.is_empty()) {
+            labels.insert(key.clone(), v.clone());
+        }
+    }
+    labels.extend(req.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let missing: Vec<String> = baseline
+        .spec
+        .required_labels
+        .iter()
+        .filter(|k| labels.get(*k).is_none_or(|v| v.is_empty()))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        let vars = variables(baseline, req.name, &profile, &labels);
+        for (key, value) in req.labels {
+            let Some(fixed) = profile_def.labels.get(key) else {
+                continue;
+            };
+            let fixed = template::expand(fixed, &vars).map_err(|e| {
+                Error::InvalidInput(format!("namespace {:?}: label {key}: {e}", req.name))
+            })?;
+            if &fixed != value {
+                return Err(Error::InvalidInput(format!(
+                    "--label {key}={value} contradicts profile {profile}, which sets {key}={fixed} on namespace {:?}",
+                    req.name
+                )));
+            }
+        }
+    }
+    let lifecycle = baseline.lifecycle();
+    let parse_time = |key: &str| {
+        annotations
+            .get(key)
+            .and_then(|v| crate::baseline::parse_time(v))
+    };
+    let profile_ttl = match &profile_def.ttl {
+        Some(t) => Some(crate::baseline::parse_duration(t).map_err(Error::InvalidInput)?),
+        None => None,
+    };
+    let from_now = |ttl: std::time::Duration, what: &str| {
+        chrono::Duration::from_std(ttl)
+            .map(|d| req.now + d)
+            .map_err(|e| Error::InvalidInput(format!("{what}: {e}")))
+    };
+    let created = parse_time(&lifecycle.created_at_annotation).unwrap_or(req.now);
+    let (created_at, expires_at) = match (req.ttl, profile_ttl) {
+        (Some(ttl), _) => (Some(created), Some(from_now(ttl, "--ttl")?)),
+        (None, Some(ttl)) => {
+            let expires = match parse_time(&lifecycle.expires_at_annotation) {
+                Some(t) => t,
+                None => from_now(ttl, "ttl")?,
+            };
+            (Some(created), Some(expires))
+        }
+        (None, None) => (None, None),
+    };
+    Ok(Resolved {
+        spec: NamespaceSpec {
+            name: req.name.to_string(),
+            profile,
+            labels,
+            created_at,
+            expires_at,
+            overrides,
+        },
+        missing,
+    })
+}
+
+/// The profile of a namespace with its overrides applied.
+pub fn effective_profile(
+    baseline: &Baseline,
+    profile: &str,
+    overrides: &Overrides,
+) -> Result<Profile> {
+    let p = baseline.profile(profile)?;
+    if overrides.is_empty() {
+        return Ok(p.clone());
+    }
+    overrides::apply(p, overrides).map_err(Error::InvalidInput)
+}
+
+/// The template variables of a namespace: `name`, `profile`, the captures of
+/// its profile's name rule and its labels.
+pub fn variables(
+    baseline: &Baseline,
+    name: &str,
+    profile: &str,
+    labels: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut vars = labels.clone();
+    vars.extend(baseline.captures(name, profile));
+    vars.insert("name".into(), name.to_string());
+    vars.insert("profile".into(), profile.to_string());
+    vars
+}
+
+/// Formats a time as the RFC 3339 UTC string used in annotations.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// What every rendered object of a namespace shares.
+struct Ctx<'a> {
+    baseline: &'a Baseline,
+    profile: &'a Profile,
+    ns: &'a str,
+    vars: BTreeMap<String, String>,
+}
+
+impl Ctx<'_> {
+    fn meta(&self, name: &str) -> ObjectMeta {
+        let m = &self.baseline.lifecycle().managed_by;
+        ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: Some(self.ns.to_string()),
+            labels: Some(BTreeMap::from([(m.label.clone(), m.value.clone())])),
+            ..Default::default()
+        }
+    }
+
+    fn expand(&self, what: &str, s: &str) -> Result<String> {
+        template::expand(s, &self.vars)
+            .map_err(|e| Error::InvalidInput(format!("namespace {:?}: {what}: {e}", self.ns)))
+    }
+
+    /// Expands every string of a profile part (allows, RBAC).
+    fn expand_all<T>(&self, what: &str, value: &T) -> Result<T>
+    where
+        T: Serialize + serde::de::DeserializeOwned,
+    {
+        let mut v =
+            serde_json::to_value(value).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))?;
+        template::expand_value(&mut v, &self.vars)
+            .map_err(|e| Error::InvalidInput(format!("namespace {:?}: {what}: {e}", self.ns)))?;
+        serde_json::from_value(v).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))
+    }
+}
+
+fn quantities(m: &BTreeMap<String, String>) -> Option<BTreeMap<String, Quantity>> {
+    (!m.is_empty()).then(|| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), Quantity(v.clone())))
+            .collect()
+    })
+}
+
+/// The profile's fixed labels of a namespace, expanded.
+pub fn fixed_labels(
+    profile: &Profile,
+    vars: &BTreeMap<String, String>,
+) -> std::result::Result<BTreeMap<String, String>, String> {
+    profile
+        .labels
+        .iter()
+        .map(|(k, v)| {
+            let value = template::expand(v, vars).map_err(|e| format!("label {k}: {e}"))?;
+            crate::names::validate_label_value(&value).map_err(|e| format!("label {k}: {e}"))?;
+            Ok((k.clone(), value))
+        })
+        .collect()
+}
+
+/// Labels a namespace of `profile` carries: its own, the profile's fixed
+/// ones, managed-by, the profile label and the Pod Security labels.
+pub fn namespace_labels(
+    baseline: &Baseline,
+    spec: &NamespaceSpec,
+    profile: &Profile,
+    fixed: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut labels = spec.labels.clone();
+    labels.extend(fixed.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let m = &baseline.lifecycle().managed_by;
+    labels.insert(m.label.clone(), m.value.clone());
+    labels.insert(crate::PROFILE_LABEL.into(), spec.profile.clone());
+    for mode in ["enforce", "warn", "audit"] {
+        labels.insert(
+            format!("{PSA_PREFIX}{mode}"),
+            profile.pod_security.level_of(mode).to_string(),
+        );
+        labels.insert(
+            format!("{PSA_PREFIX}{mode}-version"),
+            profile.pod_security.version.clone(),
+        );
+    }
+    labels
+}
+
+/// Renders the bundle of one namespace.
+pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
+    crate::names::validate_namespace_name(&spec.name)?;
+    let profile = effective_profile(baseline, &spec.profile, &spec.overrides)?;
+    let missing: Vec<&str> = baseline
+        .spec
+        .required_labels
+        .iter()
+        .filter(|k| spec.labels.get(*k).is_none_or(|v| v.is_empty()))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "namespace {:?} is missing required label(s) {}: pass {}",
+            spec.name,
+            missing.join(", "),
+            missing
+                .iter()
+                .map(|k| format!("--label {k}=VALUE"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )));
+    }
+    let ns = spec.name.as_str();
+    let mut vars = variables(baseline, ns, &spec.profile, &spec.labels);
+    let fixed = fixed_labels(&profile, &vars)
+        .map_err(|e| Error::InvalidInput(format!("namespace {ns:?}: {e}")))?;
+    for (k, v) in &fixed {
+        vars.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    let c = Ctx {
+        baseline,
+        profile: &profile,
+        ns,
+        vars,
+    };
+    let mut objects = Vec::with_capacity(12);
+
+    let lifecycle = baseline.lifecycle();
+    let mut annotations = BTreeMap::new();
+    for (k, v) in &profile.annotations {
+        annotations.insert(k.clone(), c.expand(&format!("annotation {k}"), v)?);
+    }
+    if let Some(t) = spec.created_at {
+        annotations.insert(lifecycle.created_at_annotation.clone(), rfc3339(t));
+    }
+    if let Some(t) = spec.expires_at {
+        annotations.insert(lifecycle.expires_at_annotation.clone(), rfc3339(t));
+    }
+    if !spec.overrides.is_empty() {
+        annotations.insert(
+            overrides::ANNOTATION.to_string(),
+            overrides::to_annotation(&spec.overrides),
+        );
+    }
+    objects.push(Object::Namespace(Namespace {
+        metadata: ObjectMeta {
+            name: Some(ns.to_string()),
+            labels: Some(namespace_labels(baseline, spec, &profile, &fixed)),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            ..Default::default()
+        },
+        ..Default::default()
+    }));
+
+    objects.push(Object::ServiceAccount(ServiceAccount {
+        metadata: c.meta(names::SERVICE_ACCOUNT),
+        automount_service_account_token: Some(false),
+        ..Default::default()
+    }));
+    let mut specific = std::collections::BTreeSet::new();
+    specific.insert(("Namespace".to_string(), ns.to_string()));
+    let templated = |v: &dyn erased_json::Json| v.json().contains(['{', '}']);
+    let rbac = c.expand_all("rbac", &profile.rbac)?;
+    for (orig, sa) in profile
+        .rbac
+        .service_accounts
+        .iter()
+        .zip(&rbac.service_accounts)
+    {
+        if templated(orig) {
+            specific.insert(("ServiceAccount".to_string(), sa.name.clone()));
+        }
+    }
+    for (orig, rb) in profile.rbac.role_bindings.iter().zip(&rbac.role_bindings) {
+        if templated(orig) {
+            specific.insert(("RoleBinding".to_string(), rb.name.clone()));
+        }
+    }
+    for sa in &rbac.service_accounts {
+        let mut metadata = c.meta(&sa.name);
+        if !sa.annotations.is_empty() {
+            metadata.annotations = Some(sa.annotations.clone());
+        }
+        objects.push(Object::ServiceAccount(ServiceAccount {
+            metadata,
+            automount_service_account_token: Some(sa.automount_service_account_token),
+            ..Default::default()
+        }));
+    }
+
+    let lr = &profile.limit_range;
+    objects.push(Object::LimitRange(LimitRange {
+        metadata: c.meta(names::LIMIT_RANGE),
+        spec: Some(LimitRangeSpec {
+            limits: vec![LimitRangeItem {
+                type_: "Container".into(),
+                default: Some(quantities(&lr.default).unwrap_or_default()),
+                default_request: Some(quantities(&lr.default_request).unwrap_or_default()),
+                max: Some(quantities(&lr.max).unwrap_or_default()),
+                min: quantities(&lr.min),
+                max_limit_request_ratio: quantities(&lr.max_limit_request_ratio),
+            }],
+        }),
+    }));
+
+    objects.push(Object::ResourceQuota(ResourceQuota {
+        metadata: c.meta(names::QUOTA),
+        spec: Some(ResourceQuotaSpec {
+            hard: Some(quantities(&profile.quota).unwrap_or_default()),
+            ..Default::default()
+        }),
+        status: None,
+    }));
+
+    let team_rbac = &baseline.spec.rbac;
+    objects.push(Object::Role(Role {
+        metadata: c.meta(&team_rbac.role_name),
+        rules: Some(team_rbac.rules.clone()),
+    }));
+    let team = spec.labels.get("team").cloned().unwrap_or_default();
+    if !team.is_empty() {
+        specific.insert(("RoleBinding".to_string(), team_rbac.role_name.clone()));
+        objects.push(Object::RoleBinding(RoleBinding {
+            metadata: c.meta(&team_rbac.role_name),
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io".into(),
+                kind: "Role".into(),
+                name: team_rbac.role_name.clone(),
+            },
+            subjects: Some(vec![Subject {
+                api_group: Some("rbac.authorization.k8s.io".into()),
+                kind: "Group".into(),
+                name: c.expand("spec.rbac.teamGroup", &team_rbac.team_group)?,
+                namespace: None,
+            }]),
+        }));
+    }
+    for rb in &rbac.role_bindings {
+        objects.push(Object::RoleBinding(RoleBinding {
+            metadata: c.meta(&rb.name),
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io".into(),
+                kind: rb.role_ref.kind.as_str().into(),
+                name: rb.role_ref.name.clone(),
+            },
+            subjects: Some(
+                rb.subjects
+                    .iter()
+                    .map(|s| match s.kind {
+                        SubjectKind::ServiceAccount => Subject {
+                            api_group: None,
+                            kind: "ServiceAccount".into(),
+                            name: s.name.clone(),
+                            namespace: Some(s.namespace.clone().unwrap_or_else(|| ns.to_string())),
+                        },
+                        kind => Subject {
+                            api_group: Some("rbac.authorization.k8s.io".into()),
+                            kind: kind.as_str().into(),
+                            name: s.name.clone(),
+                            namespace: None,
+                        },
+                    })
+                    .collect(),
+            ),
+        }));
+    }
+
+    let allows = c.expand_all("network.allows", &profile.network.allows)?;
+    for (orig, allow) in profile.network.allows.iter().zip(&allows) {
+        if templated(orig) {
+            specific.insert(("NetworkPolicy".to_string(), allow.name.clone()));
+        }
+    }
+    objects.extend(
+        network::policies(&c, &allows)
+            .into_iter()
+            .map(Object::NetworkPolicy),
+    );
+    objects.sort_by_key(Object::wave);
+    Ok(Bundle {
+        namespace: ns.to_string(),
+        profile: spec.profile.clone(),
+        objects,
+        specific,
+    })
+}
+
+mod erased_json {
+    /// Any serializable value as JSON text (to look for templates).
+    pub(super) trait Json {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+/// Bundles as one YAML stream (`---` between objects).
+pub fn to_yaml_stream(bundles: &[Bundle]) -> String {
+    let mut out = String::new();
+    for obj in bundles.iter().flat_map(|b| &b.objects) {
+        out.push_str("---\n");
+        out.push_str(&crate::yaml::to_string(obj));
+    }
+    out
+}
+
+/// Bundles as a kubectl-style `v1/List`.
+pub fn to_json_list(bundles: &[Bundle]) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "List",
+        "metadata": {},
+        "items": bundles.iter().flat_map(|b| &b.objects).map(Object::to_value).collect::<Vec<_>>(),
+    })
+}
+
+/// The NetworkPolicies a namespace of this bundle gets, for comparison.
+impl Bundle {
+    /// Its NetworkPolicies.
+    pub fn network_policies(&self) -> impl Iterator<Item = &NetworkPolicy> {
+        self.objects.iter().filter_map(|o| match o {
+            Object::NetworkPolicy(p) => Some(p),
+            _ => None,
+        })
+    }
+}
