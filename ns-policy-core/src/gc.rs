@@ -18,10 +18,12 @@ pub struct Expired {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Namespaces created by kubectl-ns-policy (its managed-by label) whose
-/// expiry annotation has passed, sorted by name. Never system, excluded or
-/// `default` namespaces, nor ones already being deleted; an expiry that is
-/// not an RFC 3339 time is never expired.
+/// Namespaces carrying the baseline's managed-by label (kubectl-ns-policy's
+/// own unless `spec.lifecycle.managedBy` names another controller) whose
+/// expiry annotation (`spec.lifecycle.expiresAtAnnotation`) has passed,
+/// sorted by name. Never system, excluded or `default` namespaces, nor ones
+/// already being deleted; an expiry that is not a time
+/// ([`crate::baseline::parse_time`]) is never expired.
 pub fn expired(baseline: &Baseline, namespaces: &[Namespace], now: DateTime<Utc>) -> Vec<Expired> {
     let mut out: Vec<Expired> = namespaces
         .iter()
@@ -34,17 +36,15 @@ pub fn expired(baseline: &Baseline, namespaces: &[Namespace], now: DateTime<Utc>
                 return None;
             }
             let labels = ns.metadata.labels.clone().unwrap_or_default();
-            if labels.get(crate::MANAGED_BY_LABEL).map(String::as_str)
-                != Some(crate::MANAGED_BY_VALUE)
-            {
+            if !baseline.is_managed(&labels) {
                 return None;
             }
             let raw = ns
                 .metadata
                 .annotations
                 .as_ref()?
-                .get(crate::EXPIRES_AT_ANNOTATION)?;
-            let expires_at = DateTime::parse_from_rfc3339(raw).ok()?.with_timezone(&Utc);
+                .get(&baseline.lifecycle().expires_at_annotation)?;
+            let expires_at = crate::baseline::parse_time(raw)?;
             (expires_at <= now).then(|| Expired {
                 name: name.to_string(),
                 profile: baseline.profile_of_existing(name, &labels).0.to_string(),

@@ -233,7 +233,15 @@ pub const FIXABLE: [Category; 6] = [
 ];
 
 /// Checks outside [`FIXABLE`] categories that the bundle repairs too.
-pub const FIXABLE_CHECKS: [&str; 1] = ["rbac.default-sa-automount"];
+pub const FIXABLE_CHECKS: [&str; 7] = [
+    "rbac.default-sa-automount",
+    "rbac.role-missing",
+    "rbac.role-drift",
+    "rbac.role-binding-missing",
+    "rbac.role-binding-drift",
+    "rbac.service-account-missing",
+    "rbac.service-account-drift",
+];
 
 impl NamespaceReport {
     /// True when applying the baseline bundle repairs some finding.

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::inventory::{Inventory, Kind, Object as InvObject};
 use crate::render::{self, NamespaceSpec, Object};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 fn now() -> DateTime<Utc> {
@@ -324,10 +325,22 @@ fn pod_security_warn_audit_missing_are_warnings_and_versions_checked() {
     let mut f = rendered("app");
     f.label("pod-security.kubernetes.io/enforce-version", Some("1.33"));
     assert_eq!(ids(&f.audit()), ["pod-security.version-invalid"]);
+    // A valid version other than the profile's is drift: pods are judged by
+    // older rules.
     f.label("pod-security.kubernetes.io/enforce-version", Some("v1.33"));
-    assert_clean(&f.audit());
+    let d = only(&f.audit(), "pod-security.version-drift");
+    assert_eq!(d.severity, Severity::Warning);
+    assert!(d.message.contains("enforce-version=v1.33"), "{}", d.message);
+    f.label("pod-security.kubernetes.io/enforce-version", Some("latest"));
     f.label("pod-security.kubernetes.io/warn", Some("nope"));
     assert_eq!(ids(&f.audit()), ["pod-security.warn-invalid"]);
+    // Weaker warn/audit levels are drift too.
+    f.label("pod-security.kubernetes.io/warn", Some("baseline"));
+    f.label("pod-security.kubernetes.io/audit", Some("privileged"));
+    assert_eq!(
+        ids(&f.audit()),
+        ["pod-security.audit-weaker", "pod-security.warn-weaker"]
+    );
 }
 
 #[test]
@@ -363,23 +376,66 @@ fn resource_quota_missing_and_any_name_counts() {
     assert_eq!(ids(&r), ["resource-quota.missing"]);
     assert!(r.findings[0].remediation.contains("kind: ResourceQuota"));
 
-    // A quota named anything, with the short cpu/memory forms.
-    f.quotas.push(quota(
-        "team-budget",
-        json!({"cpu": "4", "memory": "8Gi", "limits.cpu": "8", "limits.memory": "16Gi"}),
-        None,
-    ));
+    // A quota named anything, with the short cpu/memory forms and the
+    // profile's object counts, values written differently (8192Mi = 8Gi).
+    let counts = json!({"pods": "50", "services": "20", "configmaps": "50", "secrets": "50",
+        "persistentvolumeclaims": "10"});
+    let mut hard =
+        json!({"cpu": "4", "memory": "8192Mi", "limits.cpu": "8000m", "limits.memory": "16Gi"});
+    hard.as_object_mut()
+        .unwrap()
+        .extend(counts.as_object().unwrap().clone());
+    f.quotas.push(quota("team-budget", hard, None));
     assert_clean(&f.audit());
-    // Split over two quotas also covers everything.
+    // Split over several quotas also covers everything.
     f.quotas = vec![
         quota("a", json!({"requests.cpu": "4", "limits.cpu": "8"}), None),
         quota(
             "b",
-            json!({"requests.memory": "4Gi", "limits.memory": "8Gi"}),
+            json!({"requests.memory": "8Gi", "limits.memory": "16Gi"}),
             None,
         ),
+        quota("counts", counts, None),
     ];
     assert_clean(&f.audit());
+}
+
+#[test]
+fn resource_quota_values_are_compared_with_the_profile() {
+    // Object counts the profile sets but no quota limits: drift, one error.
+    let mut f = rendered("app");
+    f.quotas = vec![quota(
+        "cpu-only",
+        json!({"requests.cpu": "4", "requests.memory": "8Gi", "limits.cpu": "8", "limits.memory": "16Gi"}),
+        None,
+    )];
+    let d = only(&f.audit(), "resource-quota.value-drift");
+    assert_eq!(d.severity, Severity::Error);
+    assert!(d.message.contains("pods (profile: 50)"), "{}", d.message);
+    // A looser value is an error, a stricter one a warning; the tightest of
+    // several quotas is what applies.
+    let mut f = rendered("app");
+    let hard = f.quotas[0].spec.as_mut().unwrap().hard.as_mut().unwrap();
+    hard.insert("requests.cpu".into(), Quantity("10".into()));
+    hard.insert("pods".into(), Quantity("10".into()));
+    let r = f.audit();
+    let mut drift: Vec<(Severity, &str)> = r
+        .findings
+        .iter()
+        .filter(|f| f.check == "resource-quota.value-drift")
+        .map(|f| (f.severity, f.message.as_str()))
+        .collect();
+    drift.sort();
+    assert_eq!(drift.len(), 2, "{:#?}", r.findings);
+    assert!(drift[0].1.contains("pods: 10, profile: 50"), "{drift:?}");
+    assert!(
+        drift[1].1.contains("requests.cpu: 10, profile: 4"),
+        "{drift:?}"
+    );
+    assert_eq!(drift[1].0, Severity::Error);
+    f.quotas
+        .push(quota("tighter", json!({"requests.cpu": "4"}), None));
+    assert_eq!(ids(&f.audit()), ["resource-quota.value-drift"]);
 }
 
 #[test]
@@ -447,14 +503,16 @@ fn resource_quota_preview_forbids_pvcs_load_balancers_and_node_ports() {
         k8s_openapi::apimachinery::pkg::api::resource::Quantity("0".into()),
     );
     assert_clean(&f.audit());
-    // The app profile allows PVCs.
+    // The app profile allows PVCs (5 instead of 10 is only stricter).
     let mut f = rendered("app");
     let hard = f.quotas[0].spec.as_mut().unwrap().hard.as_mut().unwrap();
     hard.insert(
         "persistentvolumeclaims".into(),
         k8s_openapi::apimachinery::pkg::api::resource::Quantity("5".into()),
     );
-    assert_clean(&f.audit());
+    let r = f.audit();
+    assert_eq!(ids(&r), ["resource-quota.value-drift"]);
+    assert_eq!(r.findings[0].severity, Severity::Warning);
 }
 
 // ---- limit-range --------------------------------------------------------------
@@ -509,7 +567,8 @@ fn network_policy_not_isolated() {
         ]
     );
     assert!(r.findings[0].remediation.contains("default-deny"));
-    // Only Ingress isolation (policyTypes defaulting: no egress rules).
+    // Only Ingress isolation (policyTypes defaulting: no egress rules); the
+    // lone deny also blocks what the profile's allows permit.
     let mut f = rendered("app");
     f.policies.clear();
     f.policy(json!({"metadata": {"name": "deny"}, "spec": {"podSelector": {}}}));
@@ -517,6 +576,8 @@ fn network_policy_not_isolated() {
     assert_eq!(
         ids(&r),
         [
+            "network-policy.allow-missing",
+            "network-policy.allow-missing",
             "network-policy.egress-not-isolated",
             "network-policy.pod-not-isolated"
         ]
@@ -906,8 +967,8 @@ fn forbidden_role_list_makes_wildcard_check_unknown_for_role_bindings() {
     let f = rendered("app");
     let r = f.audit_with(|s| s.roles = Access::Forbidden("cannot list roles".into()));
     assert!(r.findings.is_empty());
-    assert_eq!(r.unknown.len(), 1);
-    assert_eq!(r.unknown[0].check, "rbac.wildcard-role-binding");
+    let unknown: Vec<&str> = r.unknown.iter().map(|u| u.check.as_str()).collect();
+    assert_eq!(unknown, ["rbac.role-missing", "rbac.wildcard-role-binding"]);
 }
 
 // ---- report shapes --------------------------------------------------------------

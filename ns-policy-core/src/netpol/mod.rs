@@ -52,6 +52,7 @@ mod eval;
 mod isolation;
 #[cfg(test)]
 mod tests;
+pub mod witness;
 
 pub use cidr::Cidr;
 pub use eval::Evaluator;
@@ -368,6 +369,11 @@ pub fn effective_policy_types(policy: &NetworkPolicy) -> Vec<Direction> {
 }
 
 /// (affects ingress, affects egress).
+/// (affects ingress, affects egress), after the API server's defaulting.
+pub(crate) fn affects_of(policy: &NetworkPolicy) -> (bool, bool) {
+    affects(policy)
+}
+
 fn affects(policy: &NetworkPolicy) -> (bool, bool) {
     let Some(spec) = &policy.spec else {
         return (true, false);

@@ -61,13 +61,11 @@ impl Ctx<'_, '_> {
             return;
         }
         let ttl = self.profile.ttl.clone().unwrap_or_default();
-        let annotation = meta
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(EXPIRES_AT_ANNOTATION));
+        let key = self.baseline.lifecycle().expires_at_annotation.clone();
+        let annotation = meta.annotations.as_ref().and_then(|a| a.get(&key));
         let set_fix = |when: &str| {
             format!(
-                "kubectl annotate namespace {ns} {EXPIRES_AT_ANNOTATION}={when} --overwrite \
+                "kubectl annotate namespace {ns} {key}={when} --overwrite \
                  (or kubectl ns-policy create {ns} --ttl {ttl})"
             )
         };
@@ -76,18 +74,18 @@ impl Ctx<'_, '_> {
                 "lifecycle.expiry-missing",
                 Severity::Warning,
                 format!(
-                    "Preview namespace {ns} (profile {}) has no {EXPIRES_AT_ANNOTATION} annotation: \
+                    "Preview namespace {ns} (profile {}) has no {key} annotation: \
                      kubectl ns-policy gc never reaps it",
                     self.profile_name
                 ),
                 set_fix("YYYY-MM-DDTHH:MM:SSZ"),
             ),
-            Some(v) => match DateTime::parse_from_rfc3339(v) {
+            Some(v) => match crate::baseline::parse_time(v).ok_or(()) {
                 Err(_) => self.push_ns(
                     "lifecycle.expiry-invalid",
                     Severity::Warning,
                     format!(
-                        "Preview namespace {ns} annotation {EXPIRES_AT_ANNOTATION}={v:?} is not an RFC 3339 time"
+                        "Preview namespace {ns} annotation {key}={v:?} is not an RFC 3339 time (or YYYY-MM-DD, YYYY-MM-DDTHH:MM)"
                     ),
                     set_fix("YYYY-MM-DDTHH:MM:SSZ"),
                 ),
@@ -95,7 +93,7 @@ impl Ctx<'_, '_> {
                     "lifecycle.expired",
                     Severity::Error,
                     format!(
-                        "Preview namespace {ns} expired at {v} ({EXPIRES_AT_ANNOTATION}) and should have been reaped"
+                        "Preview namespace {ns} expired at {v} ({key}) and should have been reaped"
                     ),
                     format!("kubectl ns-policy gc (or kubectl delete namespace {ns})"),
                 ),

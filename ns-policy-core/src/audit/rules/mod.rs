@@ -2,6 +2,7 @@
 //! pushes findings (or unknown checks) onto the context; one file per
 //! category (network holds both network-policy and network-dns).
 
+mod allows;
 mod labels;
 mod lifecycle;
 mod limit_range;
@@ -9,6 +10,7 @@ mod network;
 mod pod_security;
 mod quota;
 mod rbac;
+mod rbac_drift;
 mod workloads;
 
 use std::borrow::Cow;
@@ -31,7 +33,7 @@ use crate::netpol::{
 };
 use crate::pss::{self, Level, Violation};
 use crate::render::{self, Bundle, NamespaceSpec, PSA_PREFIX};
-use crate::{EXPIRES_AT_ANNOTATION, NAMESPACE_NAME_LABEL, PROFILE_LABEL};
+use crate::{NAMESPACE_NAME_LABEL, PROFILE_LABEL};
 
 /// Static description of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,11 +229,13 @@ pub(super) fn run(
         );
     }
     c.labels_check();
+    c.fixed_metadata();
     c.pod_security();
     c.resource_quota();
     let defaults = c.limit_range();
     c.network();
     c.rbac();
+    c.rbac_drift();
     c.workloads(defaults.as_ref());
     c.lifecycle();
     let Ctx {

@@ -1,6 +1,7 @@
 //! NetworkPolicy isolation, open rules and DNS egress, judged by the evaluator.
 
 use super::*;
+use crate::netpol::witness;
 
 impl Ctx<'_, '_> {
     pub(super) fn network(&mut self) {
@@ -35,11 +36,17 @@ impl Ctx<'_, '_> {
                 .and_then(|p| p.source.as_ref())
         };
         let iso = netpol::namespace_isolation(ns, &owned);
+        let wants = |d: Direction| {
+            self.profile.network.isolates(match d {
+                Direction::Ingress => crate::baseline::PolicyType::Ingress,
+                Direction::Egress => crate::baseline::PolicyType::Egress,
+            })
+        };
         for (dir, isolated) in [
             (Direction::Ingress, iso.ingress_isolated()),
             (Direction::Egress, iso.egress_isolated()),
         ] {
-            if isolated {
+            if isolated || !wants(dir) {
                 continue;
             }
             let fix = self.fix_with("NetworkPolicy", render::names::DEFAULT_DENY);
@@ -53,8 +60,20 @@ impl Ctx<'_, '_> {
                 fix,
             );
         }
+        // Policies the profile itself asks for are never "open rules".
+        let required: Vec<serde_json::Value> = self
+            .expected()
+            .map(|b| b.network_policies().map(witness::normalized).collect())
+            .unwrap_or_default();
         for open in &iso.open_rules {
             let name = open.rule.policy.name.clone();
+            let is_required = owned
+                .iter()
+                .filter(|p| name_of(&p.metadata) == name)
+                .any(|p| required.contains(&witness::normalized(p)));
+            if is_required {
+                continue;
+            }
             let field = match open.rule.direction {
                 Direction::Ingress => "ingress",
                 Direction::Egress => "egress",
@@ -79,6 +98,12 @@ impl Ctx<'_, '_> {
 
         let mut ns_labels = self.labels.clone();
         ns_labels.insert(NAMESPACE_NAME_LABEL.to_string(), ns.to_string());
+        self.required_allows(
+            &owned,
+            &ns_labels,
+            pols,
+            (iso.ingress_isolated(), iso.egress_isolated()),
+        );
         let dns = &self.baseline.spec.network.dns;
         let evaluator = Evaluator::new(
             vec![
@@ -113,7 +138,9 @@ impl Ctx<'_, '_> {
                 (Direction::Egress, iso.egress_isolated()),
             ]
             .into_iter()
-            .filter(|(d, all)| !all && evaluator.isolating_policies(info, *d).is_empty())
+            .filter(|(d, all)| {
+                !all && wants(*d) && evaluator.isolating_policies(info, *d).is_empty()
+            })
             .map(|(d, _)| d.to_string())
             .collect();
             if open.is_empty() {

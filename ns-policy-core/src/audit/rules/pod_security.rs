@@ -49,6 +49,7 @@ impl Ctx<'_, '_> {
         }
         for mode in ["warn", "audit"] {
             let key = format!("{PSA_PREFIX}{mode}");
+            let level = self.profile.pod_security.level_of(mode);
             let fix = format!(
                 "kubectl label namespace {ns} {key}={level} {key}-version={version} --overwrite"
             );
@@ -68,8 +69,46 @@ impl Ctx<'_, '_> {
                     ),
                     fix,
                 ),
-                Some(_) => {}
+                Some(v) => {
+                    let have: Level = v.parse().unwrap_or(level);
+                    if have < level {
+                        self.push_ns(
+                            &format!("pod-security.{mode}-weaker"),
+                            Severity::Warning,
+                            format!(
+                                "Namespace {ns} label {key}={have} is weaker than {level}, the {mode} level of profile {}",
+                                self.profile_name
+                            ),
+                            fix,
+                        );
+                    }
+                }
             }
+        }
+        let mut drifted = Vec::new();
+        for mode in ["enforce", "warn", "audit"] {
+            let key = format!("{PSA_PREFIX}{mode}-version");
+            let have = self.labels.get(&key).map(String::as_str);
+            // An absent version label means latest to the API server.
+            let effective = have.unwrap_or("latest");
+            if pss::parse_version(effective).is_ok() && effective != version.as_str() {
+                drifted.push(format!("{key}={}", have.unwrap_or("(absent: latest)")));
+            }
+        }
+        if !drifted.is_empty() {
+            let labels = ["enforce", "warn", "audit"]
+                .map(|m| format!("{PSA_PREFIX}{m}-version={version}"))
+                .join(" ");
+            self.push_ns(
+                "pod-security.version-drift",
+                Severity::Warning,
+                format!(
+                    "Namespace {ns} judges pods by other Pod Security rules than profile {} (version {version}): {}",
+                    self.profile_name,
+                    drifted.join(", ")
+                ),
+                format!("kubectl label namespace {ns} {labels} --overwrite"),
+            );
         }
         for mode in ["enforce", "warn", "audit"] {
             let key = format!("{PSA_PREFIX}{mode}-version");

@@ -1,6 +1,7 @@
 //! ResourceQuota coverage of cpu/memory and the quantities a profile forbids.
 
 use super::*;
+use crate::quantity::Quantity;
 
 impl Ctx<'_, '_> {
     pub(super) fn resource_quota(&mut self) {
@@ -138,6 +139,80 @@ impl Ctx<'_, '_> {
                 object,
                 source,
             });
+        }
+        // Every other value of the profile: the tightest quota covering all
+        // pods is what applies.
+        let mut missing = Vec::new();
+        let mut looser = Vec::new();
+        let mut stricter = Vec::new();
+        let mut objects = BTreeSet::new();
+        for (resource, want) in &self.profile.quota {
+            let Ok(want_q) = Quantity::parse(want) else {
+                continue;
+            };
+            let hard = hard_of(resource);
+            if want_q.is_zero() || (hard.is_empty() && QUOTA_REQUIRED.contains(&resource.as_str()))
+            {
+                continue; // reported by not-zero / incomplete
+            }
+            let effective = hard
+                .iter()
+                .filter_map(|(n, v, _)| Quantity::parse(v).ok().map(|q| (q, n, v)))
+                .min_by(|a, b| a.0.cmp(&b.0));
+            match effective {
+                None => missing.push(format!("{resource} (profile: {want})")),
+                Some((have, name, v)) if have != want_q => {
+                    objects.insert(name.clone());
+                    let text = format!("ResourceQuota/{name} {resource}: {v}, profile: {want}");
+                    if have > want_q {
+                        looser.push(text);
+                    } else {
+                        stricter.push(text);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        let profile = self.profile_name;
+        let (object, source) = match unscoped.as_slice() {
+            [one] => (
+                Some(format!("ResourceQuota/{}", name_of(&one.object.metadata))),
+                one.source.as_ref(),
+            ),
+            _ => (None, None),
+        };
+        for (list, severity, what) in [
+            (
+                &missing,
+                Severity::Error,
+                "no ResourceQuota covering all pods limits",
+            ),
+            (
+                &looser,
+                Severity::Error,
+                "quota values are above the profile's",
+            ),
+            (
+                &stricter,
+                Severity::Warning,
+                "quota values are below the profile's",
+            ),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            let fix = self.fix_with("ResourceQuota", "");
+            self.push(
+                "resource-quota.value-drift",
+                severity,
+                format!(
+                    "Namespace {ns} differs from profile {profile}: {what}: {}",
+                    list.join("; ")
+                ),
+                fix,
+                object.clone(),
+                source,
+            );
         }
     }
 }

@@ -1,0 +1,111 @@
+//! The profile's allows, judged by meaning: every connection an expected
+//! allow permits must be permitted by the namespace's policies
+//! (`network-policy.allow-missing`), and some policy should say the same as
+//! the profile's, whatever its name (`network-policy.allow-drift`). DNS is
+//! judged by the network-dns checks instead, which accept its variants.
+
+use super::*;
+use crate::netpol::witness;
+
+impl Ctx<'_, '_> {
+    pub(super) fn required_allows(
+        &mut self,
+        live: &[NetworkPolicy],
+        ns_labels: &BTreeMap<String, String>,
+        pols: &[&Item<NetworkPolicy>],
+        isolated: (bool, bool),
+    ) {
+        let ns = self.ns;
+        let Some(expected) = self.expected() else {
+            return;
+        };
+        let expected: Vec<NetworkPolicy> = expected
+            .network_policies()
+            .filter(|p| {
+                !matches!(
+                    name_of(&p.metadata),
+                    render::names::DEFAULT_DENY | render::names::ALLOW_DNS
+                )
+            })
+            .cloned()
+            .collect();
+        let live_normalized: Vec<serde_json::Value> =
+            live.iter().map(witness::normalized).collect();
+        for want in &expected {
+            let name = name_of(&want.metadata).to_string();
+            let same_named = pols.iter().find(|p| name_of(&p.object.metadata) == name);
+            let source = same_named.and_then(|p| p.source.as_ref());
+            let mut namespaces = vec![NamespaceInfo::new(ns, ns_labels.clone())];
+            let samples = witness::samples(want, ns, ns_labels, &mut namespaces);
+            let evaluator = Evaluator::new(namespaces, live.to_vec());
+            let blocked: Vec<(String, String)> = samples
+                .iter()
+                .filter_map(|s| {
+                    let (from, to) = s.ends();
+                    let v = evaluator.evaluate(&from, &to, s.port, s.protocol);
+                    let d = match s.direction {
+                        Direction::Ingress => v.ingress,
+                        Direction::Egress => v.egress,
+                    };
+                    (!d.allowed).then(|| (s.description.clone(), d.explain()))
+                })
+                .collect();
+            if let Some((what, why)) = blocked.first() {
+                let more = match blocked.len() {
+                    1 => String::new(),
+                    n => format!(" ({} more blocked)", n - 1),
+                };
+                let fix = self.fix_with("NetworkPolicy", &name);
+                self.push(
+                    "network-policy.allow-missing",
+                    Severity::Error,
+                    format!(
+                        "Profile {} allows {what} (NetworkPolicy/{name}), but the policies of namespace {ns} \
+                         block it: {why}{more}",
+                        self.profile_name
+                    ),
+                    fix,
+                    Some(format!("NetworkPolicy/{name}")),
+                    source,
+                );
+                continue;
+            }
+            let want_normalized = witness::normalized(want);
+            // Without isolation the not-isolated findings say it all.
+            let (ingress, egress) = crate::netpol::affects_of(want);
+            let moot = (ingress && !isolated.0) || (egress && !isolated.1);
+            if moot || live_normalized.contains(&want_normalized) {
+                continue;
+            }
+            let message = match live.iter().find(|p| name_of(&p.metadata) == name) {
+                Some(p) => {
+                    let changes = crate::plan::diff(&want_normalized, &witness::normalized(p));
+                    let paths: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
+                    format!(
+                        "NetworkPolicy/{name} allows more than profile {} writes (it differs at {}): \
+                         the profile's traffic passes, but so may other traffic",
+                        self.profile_name,
+                        if paths.is_empty() {
+                            "its rules".to_string()
+                        } else {
+                            paths.join(", ")
+                        }
+                    )
+                }
+                None => format!(
+                    "No NetworkPolicy of namespace {ns} says what the profile's allow {name} says; \
+                     its traffic passes through other policies, which may allow more"
+                ),
+            };
+            let fix = self.fix_with("NetworkPolicy", &name);
+            self.push(
+                "network-policy.allow-drift",
+                Severity::Warning,
+                message,
+                fix,
+                Some(format!("NetworkPolicy/{name}")),
+                source,
+            );
+        }
+    }
+}
