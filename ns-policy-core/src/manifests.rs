@@ -41,7 +41,6 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -565,12 +564,6 @@ enum UnitKind {
 /// boundaries, so one big file is parsed by several threads.
 const UNIT_BYTES: usize = 128 * 1024;
 
-/// Same rule as `yaml::documents`.
-fn is_document_separator(line: &str) -> bool {
-    let trimmed = line.trim_end();
-    trimmed == "---" || trimmed.starts_with("--- ") || trimmed == "..."
-}
-
 fn units_of(index: usize, input: &Input, units: &mut Vec<Unit>) {
     let text = input.text.as_str();
     let first = text.trim_start().as_bytes().first().copied();
@@ -592,7 +585,7 @@ fn units_of(index: usize, input: &Input, units: &mut Vec<Unit>) {
     for (idx, line) in text.split_inclusive('\n').enumerate() {
         let line_start = pos;
         pos += line.len();
-        if line_start - start >= UNIT_BYTES && is_document_separator(line) {
+        if line_start - start >= UNIT_BYTES && yaml::is_document_separator(line) {
             units.push(Unit {
                 input: index,
                 start,
@@ -646,7 +639,7 @@ fn parse_unit(unit: &Unit, input: &Input) -> Result<Vec<Parsed>> {
             path: path.to_string(),
             line,
         };
-        classify(value, source, 0, &mut out)?;
+        classify(value, source, &input.text, "", 0, &mut out)?;
     }
     Ok(out)
 }
@@ -787,47 +780,29 @@ fn describe(kind: &str, value: &Value) -> String {
     }
 }
 
-/// Deserializes a typed object, naming the object (and the field at fault
-/// when it can be found) on error.
-fn typed<T: DeserializeOwned>(value: &Value, kind: &str, source: &Source) -> Result<T> {
-    T::deserialize(value).map_err(|e| {
-        let at = culprit::<T>(value)
-            .map(|field| format!(" (at {field})"))
-            .unwrap_or_default();
-        invalid(source, format_args!("{}: {e}{at}", describe(kind, value)))
+/// Deserializes a typed object, naming the object and the field at fault on
+/// error, at its line and column when the input text can be re-parsed.
+/// `text` is the whole input and `pointer` the object's place in its
+/// document (`/items/3` for list items).
+fn typed<T: DeserializeOwned>(
+    value: &Value,
+    kind: &str,
+    source: &Source,
+    text: &str,
+    pointer: &str,
+) -> Result<T> {
+    yaml::deserialize_in(value, text, source.line, pointer).map_err(|e| {
+        let message = format!("{}: {e}", describe(kind, value));
+        match e.position {
+            Some((line, column)) => Error::Parse {
+                path: source.path.clone(),
+                line,
+                column,
+                message,
+            },
+            None => invalid(source, message),
+        }
     })
-}
-
-/// Error path only: finds the top-level field (or `metadata.x`) that makes
-/// `value` fail to deserialize as `T`, by leaving fields out one at a time.
-fn culprit<T: DeserializeOwned>(value: &Value) -> Option<String> {
-    let map = value.as_object()?;
-    if let Some(meta) = map.get("metadata") {
-        if ObjectMeta::deserialize(meta).is_err() {
-            let field = meta.as_object().and_then(|meta| {
-                meta.iter().find_map(|(k, v)| {
-                    let single = Value::Object([(k.clone(), v.clone())].into_iter().collect());
-                    ObjectMeta::deserialize(&single).is_err().then(|| k.clone())
-                })
-            });
-            return Some(field.map_or("metadata".to_string(), |k| format!("metadata.{k}")));
-        }
-    }
-    for key in map.keys() {
-        if key == "apiVersion" || key == "kind" {
-            continue;
-        }
-        let mut without = map.clone();
-        without.remove(key);
-        match T::deserialize(&Value::Object(without)) {
-            Ok(_) => return Some(key.clone()),
-            Err(e) if e.to_string() == format!("missing field `{key}`") => {
-                return Some(key.clone())
-            }
-            Err(_) => {}
-        }
-    }
-    None
 }
 
 fn located<T>(source: Source, object: T) -> Located<T> {
@@ -836,7 +811,14 @@ fn located<T>(source: Source, object: T) -> Located<T> {
 
 const MAX_LIST_NESTING: usize = 16;
 
-fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed>) -> Result<()> {
+fn classify(
+    mut value: Value,
+    source: Source,
+    text: &str,
+    pointer: &str,
+    depth: usize,
+    out: &mut Vec<Parsed>,
+) -> Result<()> {
     // Server-side bookkeeping, often the bulk of `kubectl get -o yaml
     // --show-managed-fields` output; nothing offline looks at it.
     if let Some(Value::Object(meta)) = value.get_mut("metadata") {
@@ -915,7 +897,7 @@ fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed
                 ))
             }
         };
-        for mut item in items {
+        for (i, mut item) in items.into_iter().enumerate() {
             if let (Some(item_kind), Value::Object(item_map)) = (&item_kind, &mut item) {
                 if !item_map.contains_key("kind") {
                     item_map.insert("kind".to_string(), Value::String(item_kind.clone()));
@@ -925,7 +907,8 @@ fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed
                     }
                 }
             }
-            classify(item, source.clone(), depth + 1, out)?;
+            let item_pointer = format!("{pointer}/items/{i}");
+            classify(item, source.clone(), text, &item_pointer, depth + 1, out)?;
         }
         return Ok(());
     }
@@ -934,7 +917,7 @@ fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed
         ($($ty:ident),* $(,)?) => {
             $(
                 if kind == $ty::KIND && api_version == $ty::API_VERSION {
-                    let object: $ty = typed(&value, kind, &source)?;
+                    let object: $ty = typed(&value, kind, &source, text, pointer)?;
                     out.push(Parsed::$ty(Box::new(located(source, object))));
                     return Ok(());
                 }
@@ -945,7 +928,7 @@ fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed
         ($($ty:ident),* $(,)?) => {
             $(
                 if kind == $ty::KIND && api_version == $ty::API_VERSION {
-                    let object: $ty = typed(&value, kind, &source)?;
+                    let object: $ty = typed(&value, kind, &source, text, pointer)?;
                     let raw = RawObject { kind: $ty::KIND.to_string(), value };
                     out.push(Parsed::Workload(Box::new(ParsedWorkload { source, typed: TypedWorkload::$ty(object), raw })));
                     return Ok(());
@@ -955,7 +938,7 @@ fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed
     }
 
     if kind == Namespace::KIND && api_version == Namespace::API_VERSION {
-        let mut object: Namespace = typed(&value, kind, &source)?;
+        let mut object: Namespace = typed(&value, kind, &source, text, pointer)?;
         if let Some(name) = object.metadata.name.clone().filter(|n| !n.is_empty()) {
             object
                 .metadata
