@@ -673,8 +673,17 @@ fn value_of(r: Resolved, text: Cow<'_, str>) -> std::result::Result<Value, Strin
         Resolved::Float(f) => float_value(f).ok_or_else(|| {
             format!("`{text}` is not a number JSON can hold (kubectl rejects it too); quote it if a string is meant")
         })?,
-        Resolved::Str => Value::String(text.into_owned()),
+        Resolved::Str => Value::String(exact(text)),
     })
+}
+
+/// The scalar's text as a `String` without the spare capacity the parser's
+/// buffers have (workload values are kept whole: memory counts).
+fn exact(text: Cow<'_, str>) -> String {
+    match text {
+        Cow::Owned(s) if s.capacity() > s.len() + s.len() / 4 + 8 => String::from(s.as_str()),
+        text => text.into_owned(),
+    }
 }
 
 /// A float as JSON: whole numbers as integers, like kubectl's JSON sends them.
@@ -692,7 +701,7 @@ fn float_value(f: f64) -> Option<Value> {
 /// A mapping key as sigs.k8s.io/yaml converts it to a JSON key.
 fn key_of(r: Resolved, text: Cow<'_, str>) -> std::result::Result<String, String> {
     Ok(match r {
-        Resolved::Str => text.into_owned(),
+        Resolved::Str => exact(text),
         Resolved::Bool(b) => b.to_string(),
         Resolved::Int(i) => i.to_string(),
         Resolved::Float(f) => go_format_g32(f),
