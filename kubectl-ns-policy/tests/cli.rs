@@ -85,6 +85,28 @@ fn bad_label_and_bad_ttl_are_rejected() {
 }
 
 #[test]
+fn yaml_output_quotes_label_values_kubectl_would_read_as_booleans() {
+    let (code, out, err) = run(&[
+        "create",
+        "staging",
+        "--dry-run=client",
+        "--label",
+        "team=yes",
+        "--label",
+        "cost-center=on",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("    team: 'yes'\n") && out.contains("    cost-center: 'on'\n"),
+        "{out}"
+    );
+    // Read back the way kubectl reads it (YAML 1.1), they are still strings.
+    let docs = ns_policy_core::yaml::documents(&out, "-").expect("our YAML reads back");
+    assert_eq!(docs[0].value["metadata"]["labels"]["team"], "yes");
+    assert_eq!(docs[0].value["metadata"]["labels"]["cost-center"], "on");
+}
+
+#[test]
 fn client_dry_run_renders_yaml_without_a_cluster() {
     let (code, out, err) = run(&[
         "create",

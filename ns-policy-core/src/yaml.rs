@@ -198,37 +198,91 @@ impl Spanned {
     /// value (the key of an unknown field, the mapping missing a field) and
     /// carry the YAML 1.1 hint when that value was an unquoted `yes`/`on`...
     pub fn deserialize<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        use serde_path_to_error::Segment;
         serde_path_to_error::deserialize(&self.value).map_err(|e| {
-            let inner = e.inner().to_string();
-            let mut segments: Vec<&Segment> = e.path().iter().collect();
-            let unknown = field_in_message(&inner, "unknown field `");
-            if let (Some(field), Some(Segment::Map { key })) = (unknown, segments.last()) {
-                if key == field {
-                    segments.pop(); // the path names the unknown key itself
-                }
-            }
-            let pointer = pointer_of(&segments);
-            let at = unknown
-                .and_then(|key| self.key_position(&pointer, key))
-                .or_else(|| self.position(&pointer))
-                .unwrap_or((1, 1));
-            let dotted = dotted_path(&segments);
-            let mut message = if dotted.is_empty() {
-                inner
-            } else {
-                format!("{dotted}: {inner}")
-            };
-            if let Some(word) = self.yaml11_boolean(&pointer) {
-                write!(message, " ({})", yaml11_hint(word)).expect("write to String");
-            }
+            let e = explain(&e, Some(self), "");
+            let (line, column) = e.position.unwrap_or((1, 1));
             Error::Parse {
                 path: path.to_string(),
-                line: at.0,
-                column: at.1,
-                message,
+                line,
+                column,
+                message: e.to_string(),
             }
         })
+    }
+}
+
+/// Why a value did not deserialize, located in its YAML text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedError {
+    /// Where the offending value starts (the key of an unknown field, the
+    /// mapping that misses a field); `None` if the text could not be
+    /// re-parsed.
+    pub position: Option<Position>,
+    /// The field at fault below the deserialized value (`spec.items[1]`);
+    /// empty for the value itself.
+    pub field: String,
+    /// serde's message, with a hint when the value was an unquoted YAML 1.1
+    /// boolean (`yes`, `on`...).
+    pub message: String,
+}
+
+impl fmt::Display for TypedError {
+    /// `field: message`, or `message` for the value itself.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
+}
+
+/// Deserializes `value`, the node at `pointer` of the document that starts on
+/// `line` of `text` (as in [`Document::line`]). Fast when it succeeds; on
+/// error only, the document is re-parsed to locate the offending value.
+pub fn deserialize_in<T: DeserializeOwned>(
+    value: &Value,
+    text: &str,
+    line: usize,
+    pointer: &str,
+) -> std::result::Result<T, TypedError> {
+    if let Ok(t) = T::deserialize(value) {
+        return Ok(t);
+    }
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| explain(&e, document_at(text, line).as_ref(), pointer))
+}
+
+/// Names and locates a deserialization error; `prefix` is the pointer of the
+/// deserialized value in `spanned`.
+fn explain(
+    e: &serde_path_to_error::Error<serde_json::Error>,
+    spanned: Option<&Spanned>,
+    prefix: &str,
+) -> TypedError {
+    use serde_path_to_error::Segment;
+    let message = e.inner().to_string();
+    let mut segments: Vec<&Segment> = e.path().iter().collect();
+    let unknown = field_in_message(&message, "unknown field `");
+    if let (Some(field), Some(Segment::Map { key })) = (unknown, segments.last()) {
+        if key == field {
+            segments.pop(); // the path names the unknown key itself
+        }
+    }
+    let pointer = format!("{prefix}{}", pointer_of(&segments));
+    let position = spanned.and_then(|s| {
+        unknown
+            .and_then(|key| s.key_position(&pointer, key))
+            .or_else(|| s.position(&pointer))
+    });
+    let hint = spanned
+        .and_then(|s| s.yaml11_boolean(&pointer))
+        .map(|word| format!(" ({})", yaml11_hint(word)))
+        .unwrap_or_default();
+    TypedError {
+        position,
+        field: dotted_path(&segments),
+        message: format!("{message}{hint}"),
     }
 }
 
@@ -619,8 +673,17 @@ fn value_of(r: Resolved, text: Cow<'_, str>) -> std::result::Result<Value, Strin
         Resolved::Float(f) => float_value(f).ok_or_else(|| {
             format!("`{text}` is not a number JSON can hold (kubectl rejects it too); quote it if a string is meant")
         })?,
-        Resolved::Str => Value::String(text.into_owned()),
+        Resolved::Str => Value::String(exact(text)),
     })
+}
+
+/// The scalar's text as a `String` without the spare capacity the parser's
+/// buffers have (workload values are kept whole: memory counts).
+fn exact(text: Cow<'_, str>) -> String {
+    match text {
+        Cow::Owned(s) if s.capacity() > s.len() + s.len() / 4 + 8 => String::from(s.as_str()),
+        text => text.into_owned(),
+    }
 }
 
 /// A float as JSON: whole numbers as integers, like kubectl's JSON sends them.
@@ -638,7 +701,7 @@ fn float_value(f: f64) -> Option<Value> {
 /// A mapping key as sigs.k8s.io/yaml converts it to a JSON key.
 fn key_of(r: Resolved, text: Cow<'_, str>) -> std::result::Result<String, String> {
     Ok(match r {
-        Resolved::Str => text.into_owned(),
+        Resolved::Str => exact(text),
         Resolved::Bool(b) => b.to_string(),
         Resolved::Int(i) => i.to_string(),
         Resolved::Float(f) => go_format_g32(f),

@@ -5,8 +5,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::parallel::parallel_map;
@@ -38,12 +36,6 @@ enum UnitKind {
 /// boundaries, so one big file is parsed by several threads.
 const UNIT_BYTES: usize = 128 * 1024;
 
-/// Same rule as `yaml::documents`.
-fn is_document_separator(line: &str) -> bool {
-    let trimmed = line.trim_end();
-    trimmed == "---" || trimmed.starts_with("--- ") || trimmed == "..."
-}
-
 fn units_of(index: usize, input: &Input, units: &mut Vec<Unit>) {
     let text = input.text.as_str();
     let first = text.trim_start().as_bytes().first().copied();
@@ -65,7 +57,7 @@ fn units_of(index: usize, input: &Input, units: &mut Vec<Unit>) {
     for (idx, line) in text.split_inclusive('\n').enumerate() {
         let line_start = pos;
         pos += line.len();
-        if line_start - start >= UNIT_BYTES && is_document_separator(line) {
+        if line_start - start >= UNIT_BYTES && yaml::is_document_separator(line) {
             units.push(Unit {
                 input: index,
                 start,
@@ -123,7 +115,7 @@ fn parse_unit(unit: &Unit, input: &Input) -> Result<Vec<Parsed>> {
             path: shared.clone(),
             line,
         };
-        classify(value, source, 0, &mut out)?;
+        classify(value, source, &input.text, "", 0, &mut out)?;
     }
     Ok(out)
 }
@@ -236,41 +228,62 @@ fn describe(kind: &str, value: &Value) -> String {
     }
 }
 
-/// Error path only: finds the top-level field (or `metadata.x`) that makes
-/// `value` fail to deserialize as `kind`, by leaving fields out one at a time.
-fn culprit(kind: Kind, value: &Value) -> Option<String> {
-    let map = value.as_object()?;
-    if let Some(meta) = map.get("metadata") {
-        if ObjectMeta::deserialize(meta).is_err() {
-            let field = meta.as_object().and_then(|meta| {
-                meta.iter().find_map(|(k, v)| {
-                    let single = Value::Object([(k.clone(), v.clone())].into_iter().collect());
-                    ObjectMeta::deserialize(&single).is_err().then(|| k.clone())
-                })
-            });
-            return Some(field.map_or("metadata".to_string(), |k| format!("metadata.{k}")));
-        }
-    }
-    for key in map.keys() {
-        if key == "apiVersion" || key == "kind" {
-            continue;
-        }
-        let mut without = map.clone();
-        without.remove(key);
-        match Object::from_value(kind, &Value::Object(without)) {
-            Ok(_) => return Some(key.clone()),
-            Err(e) if e.to_string() == format!("missing field `{key}`") => {
-                return Some(key.clone())
+/// Error path only: the error of deserializing `value` as `kind`, with the
+/// field at fault and its line and column (the document is re-parsed).
+fn locate(
+    kind: Kind,
+    value: &Value,
+    text: &str,
+    line: usize,
+    pointer: &str,
+) -> Option<yaml::TypedError> {
+    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+    use k8s_openapi::api::batch::v1::{CronJob, Job};
+    use k8s_openapi::api::core::v1::{
+        LimitRange, Namespace, Pod, ReplicationController, ResourceQuota, ServiceAccount,
+    };
+    use k8s_openapi::api::networking::v1::NetworkPolicy;
+    use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+    macro_rules! at {
+        ($($k:ident),*) => {
+            match kind {
+                $(Kind::$k => yaml::deserialize_in::<$k>(value, text, line, pointer).err(),)*
             }
-            Err(_) => {}
-        }
+        };
     }
-    None
+    at!(
+        Namespace,
+        NetworkPolicy,
+        ResourceQuota,
+        LimitRange,
+        Role,
+        ClusterRole,
+        RoleBinding,
+        ClusterRoleBinding,
+        ServiceAccount,
+        Pod,
+        Deployment,
+        StatefulSet,
+        DaemonSet,
+        ReplicaSet,
+        Job,
+        CronJob,
+        ReplicationController
+    )
 }
 
 const MAX_LIST_NESTING: usize = 16;
 
-fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed>) -> Result<()> {
+/// Classifies one document (or list item at `pointer` of the document)
+/// of the input `text`.
+fn classify(
+    mut value: Value,
+    source: Source,
+    text: &str,
+    pointer: &str,
+    depth: usize,
+    out: &mut Vec<Parsed>,
+) -> Result<()> {
     // Server-side bookkeeping, often the bulk of `kubectl get -o yaml
     // --show-managed-fields` output; nothing offline looks at it.
     if let Some(Value::Object(meta)) = value.get_mut("metadata") {
@@ -349,7 +362,7 @@ fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed
                 ))
             }
         };
-        for mut item in items {
+        for (i, mut item) in items.into_iter().enumerate() {
             if let (Some(item_kind), Value::Object(item_map)) = (&item_kind, &mut item) {
                 if !item_map.contains_key("kind") {
                     item_map.insert("kind".to_string(), Value::String(item_kind.clone()));
@@ -359,7 +372,8 @@ fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed
                     }
                 }
             }
-            classify(item, source.clone(), depth + 1, out)?;
+            let item_pointer = format!("{pointer}/items/{i}");
+            classify(item, source.clone(), text, &item_pointer, depth + 1, out)?;
         }
         return Ok(());
     }
@@ -374,13 +388,19 @@ fn classify(mut value: Value, source: Source, depth: usize, out: &mut Vec<Parsed
         return Ok(());
     };
     let mut object = Object::from_value(kind, &value).map_err(|e| {
-        let at = culprit(kind, &value)
-            .map(|field| format!(" (at {field})"))
-            .unwrap_or_default();
-        invalid(
-            &source,
-            format_args!("{}: {e}{at}", describe(kind.name(), &value)),
-        )
+        let what = describe(kind.name(), &value);
+        match locate(kind, &value, text, source.line, pointer) {
+            Some(t) => match t.position {
+                Some((line, column)) => Error::Parse {
+                    path: source.path.to_string(),
+                    line,
+                    column,
+                    message: format!("{what}: {t}"),
+                },
+                None => invalid(&source, format_args!("{what}: {t}")),
+            },
+            None => invalid(&source, format_args!("{what}: {e}")),
+        }
     })?;
     if let Object::Namespace(ns) = &mut object {
         // The label the API server sets on every namespace.
