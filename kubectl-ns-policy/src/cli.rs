@@ -233,7 +233,7 @@ pub struct AuditArgs {
 /// `probe`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubectl ns-policy probe pr-123 pr-456\n  kubectl ns-policy probe staging prod --port 8080,8443 --expect-isolated\n  kubectl ns-policy probe pr-1 pr-2 -f manifests/ -o json\n  kubectl ns-policy probe --cleanup"
+    after_help = "Examples:\n  kubectl ns-policy probe pr-123 pr-456\n  kubectl ns-policy probe staging prod --port 8080,8443 --expect-isolated\n  kubectl ns-policy probe app-ns data-ns --port 5432 --client-label role=api --server-label app=postgres\n  kubectl ns-policy probe platform --target 10.0.0.1:443\n  kubectl ns-policy probe pr-1 pr-2 -f manifests/ -o json\n  kubectl ns-policy probe --cleanup"
 )]
 pub struct ProbeArgs {
     /// Namespaces to probe (at least two, or one for same-namespace traffic only).
@@ -251,6 +251,15 @@ pub struct ProbeArgs {
     /// Labels of the probe pods, KEY=VALUE (repeatable or comma-separated).
     #[arg(long = "pod-label", value_name = "KEY=VALUE", value_delimiter = ',')]
     pub pod_labels: Vec<String>,
+    /// Labels of the client pods only, e.g. to match an allow's peer podSelector (repeatable or comma-separated).
+    #[arg(long = "client-label", value_name = "KEY=VALUE", value_delimiter = ',')]
+    pub client_labels: Vec<String>,
+    /// Labels of the server pods only, e.g. to match an allow's podSelector (repeatable or comma-separated).
+    #[arg(long = "server-label", value_name = "KEY=VALUE", value_delimiter = ',')]
+    pub server_labels: Vec<String>,
+    /// Also connect from every namespace to this address outside the probed namespaces (the API server, a node, an external service), IP:PORT (repeatable or comma-separated).
+    #[arg(long = "target", value_name = "IP:PORT", value_delimiter = ',', value_parser = parse_target)]
+    pub targets: Vec<std::net::SocketAddr>,
     /// Image of the probe pods (default: the baseline's).
     #[arg(long)]
     pub image: Option<String>,
@@ -305,6 +314,13 @@ pub struct GcArgs {
     /// Only namespaces matching this label selector.
     #[arg(short = 'l', long, value_name = "SELECTOR")]
     pub selector: Option<String>,
+}
+
+/// Parses `IP:PORT` (`[v6]:PORT` for IPv6).
+pub fn parse_target(s: &str) -> Result<std::net::SocketAddr, String> {
+    s.parse().map_err(|_| {
+        format!("{s:?} is not an address and port (expected IP:PORT, e.g. 10.0.0.1:443 or [fd00::1]:443)")
+    })
 }
 
 /// Parses durations like 30s, 4h, 1h30m, 2d.

@@ -114,6 +114,9 @@ fn main() {
         protocol: Protocol::Tcp,
         image: "registry.k8s.io/e2e-test-images/agnhost:2.53".into(),
         pod_labels: BTreeMap::from([("app".to_string(), "web".to_string())]),
+        client_labels: BTreeMap::new(),
+        server_labels: BTreeMap::new(),
+        targets: Vec::new(),
         run_id: "bench".into(),
         timeout: Duration::from_secs(60),
     })

@@ -959,6 +959,9 @@ async fn probe_cleanup_deletes_the_run_pods_even_after_the_run_is_cancelled() {
         protocol: Protocol::Tcp,
         image: "registry.k8s.io/e2e-test-images/agnhost:2.53".into(),
         pod_labels: BTreeMap::new(),
+        client_labels: BTreeMap::new(),
+        server_labels: BTreeMap::new(),
+        targets: Vec::new(),
         run_id: "run1abc".into(),
         timeout: Duration::from_secs(60),
     })

@@ -57,6 +57,9 @@ fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
             .clone()
             .unwrap_or_else(|| baseline.spec.probe.image.clone()),
         pod_labels: parse_labels(&args.pod_labels)?,
+        client_labels: parse_labels(&args.client_labels)?,
+        server_labels: parse_labels(&args.server_labels)?,
+        targets: args.targets.clone(),
         run_id: new_run_id(),
         timeout: args.timeout,
     };
@@ -241,6 +244,8 @@ fn mark(r: &ProbeResult, color: bool) -> String {
 fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: bool) -> String {
     let mut headers = vec!["FROM \\ TO".to_string()];
     headers.extend(report.namespaces.iter().cloned());
+    headers.extend(report.targets.iter().cloned());
+    let targets = report.targets.len();
     let mut rows = Vec::new();
     for (fi, from) in report.namespaces.iter().enumerate() {
         let mut row = vec![from.clone()];
@@ -257,6 +262,9 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
             };
             row.push(text);
         }
+        for r in report.external.iter().skip(fi * targets).take(targets) {
+            row.push(mark(r, color));
+        }
         rows.push(row);
     }
     let mut out = output::plain_table(&headers, &rows);
@@ -271,9 +279,14 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
         )),
         Mode::Live => {
             out.push_str(&format!(
-                "Observed from a client pod in each row's namespace to a server pod in each column's namespace on {}/{}.\n",
+                "Observed from a client pod in each row's namespace to a server pod in each column's namespace on {}/{}{}.\n",
                 ports.join(","),
-                report.protocol
+                report.protocol,
+                if report.targets.is_empty() {
+                    String::new()
+                } else {
+                    format!(", and to each target address ({})", report.targets.join(", "))
+                }
             ));
             out.push_str(
                 "allow/deny: observed, as the NetworkPolicies predict; EXPECTED≠observed: differs from the prediction; error: could not be tested.\n",
@@ -300,6 +313,7 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
         .results
         .values()
         .iter()
+        .chain(&report.external)
         .filter(|r| r.observed == Some(Outcome::Error))
     {
         notes.push(format!(
@@ -365,6 +379,7 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
             .results
             .values()
             .iter()
+            .chain(&report.external)
             .map(|r| {
                 vec![
                     r.from.clone(),
@@ -471,6 +486,8 @@ mod tests {
                 ..Default::default()
             },
             results: Matrix::from_cells(2, 1, results).expect("2x2 cells"),
+            targets: Vec::new(),
+            external: Vec::new(),
             enforced: Some(true),
         };
         let text = render_table(&report, true, false, false);

@@ -20,8 +20,8 @@ use crate::error::Error;
 use crate::netpol::{Evaluator, NamespaceInfo, Protocol};
 use crate::probe::status::{pod_state, PodState};
 use crate::probe::{
-    leftover_selector, Cell, Connectivity, Matrix, Observation, Outcome, Prediction, ProbeIps,
-    ProbePlan, ProbeReport, Role, CLIENT_CONTAINER,
+    leftover_selector, Cell, Connectivity, Matrix, Observation, Observed, Outcome, Predicted,
+    Prediction, ProbeIps, ProbePlan, ProbeReport, Role, CLIENT_CONTAINER,
 };
 
 /// Errors of a live probe.
@@ -336,35 +336,68 @@ pub async fn connect(
     }
 }
 
-fn target_of(plan: &ProbePlan, ips: &ProbeIps, cell: Cell) -> Option<SocketAddr> {
-    let to = &plan.namespaces()[cell.to];
-    ips.servers
-        .get(to)
-        .map(|ip| SocketAddr::new(*ip, plan.ports()[cell.port]))
+/// One connection to test: from the client of a namespace to an address,
+/// with the prediction it is judged against.
+#[derive(Clone, Debug)]
+struct Job {
+    from: String,
+    /// `None`: the server pod has no IP (not Ready).
+    target: Option<SocketAddr>,
+    expected: Connectivity,
 }
 
-async fn observe_cells(
-    client: &Client,
+/// The jobs of a run: the matrix cells in cell order, then the `--target`
+/// rows by namespace and target.
+fn jobs(
     plan: &ProbePlan,
     ips: &ProbeIps,
-    cells: &[Cell],
+    prediction: &Prediction,
+    external: &[Predicted],
+) -> Vec<Job> {
+    let mut out: Vec<Job> = prediction
+        .iter()
+        .map(|(cell, p): (Cell, &Predicted)| Job {
+            from: plan.namespaces()[cell.from].clone(),
+            target: ips
+                .servers
+                .get(&plan.namespaces()[cell.to])
+                .map(|ip| SocketAddr::new(*ip, plan.ports()[cell.port])),
+            expected: Connectivity::from_allowed(p.allowed),
+        })
+        .collect();
+    let targets = plan.targets();
+    for (i, p) in external.iter().enumerate() {
+        out.push(Job {
+            from: plan.namespaces()[i / targets.len().max(1)].clone(),
+            target: Some(targets[i % targets.len().max(1)]),
+            expected: Connectivity::from_allowed(p.allowed),
+        });
+    }
+    out
+}
+
+async fn observe_jobs(
+    client: &Client,
+    plan: &ProbePlan,
+    jobs: &[Job],
+    which: &[usize],
     opts: &LiveOptions,
-) -> Vec<(Cell, Observation)> {
-    stream::iter(cells.iter().copied())
-        .map(|cell| async move {
+) -> Vec<(usize, Observation)> {
+    stream::iter(which.iter().copied())
+        .map(|i| async move {
             if Instant::now() >= opts.deadline {
                 return (
-                    cell,
+                    i,
                     Observation::error("run timed out before this cell was tested"),
                 );
             }
-            let Some(target) = target_of(plan, ips, cell) else {
-                return (cell, Observation::error("no server pod IP"));
+            let job = &jobs[i];
+            let Some(target) = job.target else {
+                return (i, Observation::error("no server pod IP"));
             };
-            let from = &plan.namespaces()[cell.from];
             (
-                cell,
-                connect(client, plan, from, target, opts.connect_timeout).await,
+                i,
+                connect(client, plan, &job.from, target, opts.connect_timeout).await,
             )
         })
         .buffer_unordered(opts.concurrency.max(1))
@@ -372,35 +405,35 @@ async fn observe_cells(
         .await
 }
 
-/// Observes every cell, all in parallel (bounded by
-/// [`LiveOptions::concurrency`]); cells disagreeing with the prediction are
-/// retried every [`LiveOptions::retry_interval`] for
+/// Observes every cell and `--target` row, all in parallel (bounded by
+/// [`LiveOptions::concurrency`]); connections disagreeing with the
+/// prediction are retried every [`LiveOptions::retry_interval`] for
 /// [`LiveOptions::retry_window`] before they count as mismatches.
 pub async fn observe(
     client: &Client,
     plan: &ProbePlan,
     ips: &ProbeIps,
     prediction: &Prediction,
+    external: &[Predicted],
     opts: &LiveOptions,
     progress: &(dyn Fn(&str) + Send + Sync),
-) -> Matrix<Observation> {
-    let mut observed: Matrix<Option<Observation>> = prediction.map(|_, _| None);
-    let all: Vec<Cell> = prediction.cells().collect();
-    for (cell, o) in observe_cells(client, plan, ips, &all, opts).await {
-        *observed.get_mut(cell) = Some(o);
+) -> Observed {
+    let jobs = jobs(plan, ips, prediction, external);
+    let mut observed: Vec<Option<Observation>> = vec![None; jobs.len()];
+    let all: Vec<usize> = (0..jobs.len()).collect();
+    for (i, o) in observe_jobs(client, plan, &jobs, &all, opts).await {
+        observed[i] = Some(o);
     }
     let window_end = (Instant::now() + opts.retry_window).min(opts.deadline);
     loop {
-        let retry: Vec<Cell> = prediction
+        let retry: Vec<usize> = all
             .iter()
-            .filter(|(cell, p)| {
-                let expected = Connectivity::from_allowed(p.allowed);
-                observed
-                    .get(*cell)
+            .copied()
+            .filter(|&i| {
+                observed[i]
                     .as_ref()
-                    .is_none_or(|o| !o.outcome.agrees_with(expected))
+                    .is_none_or(|o| !o.outcome.agrees_with(jobs[i].expected))
             })
-            .map(|(cell, _)| cell)
             .collect();
         if retry.is_empty() || Instant::now() + opts.retry_interval >= window_end {
             break;
@@ -410,8 +443,8 @@ pub async fn observe(
             retry.len()
         ));
         tokio::time::sleep(opts.retry_interval).await;
-        for (cell, mut o) in observe_cells(client, plan, ips, &retry, opts).await {
-            let slot = observed.get_mut(cell);
+        for (i, mut o) in observe_jobs(client, plan, &jobs, &retry, opts).await {
+            let slot = &mut observed[i];
             o.attempts = slot.as_ref().map_or(0, |p| p.attempts) + 1;
             match slot {
                 // Keep a real observation over an error of a later attempt.
@@ -422,10 +455,14 @@ pub async fn observe(
             }
         }
     }
-    observed.map(|_, o| {
-        o.clone()
-            .unwrap_or_else(|| Observation::error("not tested"))
-    })
+    let mut all: Vec<Observation> = observed
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Observation::error("not tested")))
+        .collect();
+    let external = all.split_off(prediction.len());
+    let matrix = Matrix::from_cells(prediction.namespaces(), prediction.ports(), all)
+        .expect("one observation per cell");
+    Observed { matrix, external }
 }
 
 /// The whole live probe except cleanup: read policies, create pods, wait
@@ -448,13 +485,22 @@ pub async fn run(
     progress("waiting for probe pods to be Running and Ready");
     let ips = wait_ready(client, plan, opts).await?;
     let prediction = plan.predict(evaluator, &ips);
+    let external = plan.predict_external(evaluator, &ips);
     progress(&format!(
-        "probing {} cell(s) ({n}×{n} namespace pairs × {} port(s))",
-        plan.cell_count(),
-        plan.ports().len()
+        "probing {} cell(s) ({n}×{n} namespace pairs × {} port(s){})",
+        plan.cell_count() + external.len(),
+        plan.ports().len(),
+        if external.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", and {} target(s) from each namespace",
+                plan.targets().len()
+            )
+        }
     ));
-    let observed = observe(client, plan, &ips, &prediction, opts, progress).await;
-    Ok(ProbeReport::live(plan, &prediction, &observed))
+    let observed = observe(client, plan, &ips, &prediction, &external, opts, progress).await;
+    Ok(ProbeReport::live(plan, &prediction, &external, &observed))
 }
 
 async fn delete_by_label(

@@ -30,8 +30,8 @@ pub use pods::{
     CPU_REQUEST, MEMORY_LIMIT, MEMORY_REQUEST, PROBE_UID,
 };
 pub use report::{
-    enforcement, Connectivity, Mode, Observation, Outcome, Predicted, Prediction, ProbeOutcome,
-    ProbeReport, ProbeResult, Summary, PARALLEL_THRESHOLD,
+    enforcement, Connectivity, Mode, Observation, Observed, Outcome, Predicted, Prediction,
+    ProbeOutcome, ProbeReport, ProbeResult, Summary, PARALLEL_THRESHOLD,
 };
 
 use std::hash::{BuildHasher, Hasher};

@@ -27,6 +27,14 @@ pub struct ProbeOptions {
     pub image: String,
     /// Extra labels of the probe pods (`--pod-label`).
     pub pod_labels: BTreeMap<String, String>,
+    /// Extra labels of the client pods only (`--client-label`).
+    pub client_labels: BTreeMap<String, String>,
+    /// Extra labels of the server pods only (`--server-label`).
+    pub server_labels: BTreeMap<String, String>,
+    /// Addresses outside the probed namespaces the clients also connect to
+    /// (`--target 10.0.0.1:443`): the API server, a node, an external
+    /// service.
+    pub targets: Vec<std::net::SocketAddr>,
     /// Run id (see [`new_run_id`]).
     pub run_id: String,
     /// Bound of the whole run (also sets the pods' `activeDeadlineSeconds`).
@@ -101,11 +109,24 @@ impl ProbePlan {
             )));
         }
         for key in [MANAGED_BY_LABEL, RUN_LABEL, ROLE_LABEL] {
-            if opts.pod_labels.contains_key(key) {
-                return Err(Error::InvalidInput(format!(
-                    "--pod-label cannot set {key}: the probe sets it"
-                )));
+            for (flag, labels) in [
+                ("--pod-label", &opts.pod_labels),
+                ("--client-label", &opts.client_labels),
+                ("--server-label", &opts.server_labels),
+            ] {
+                if labels.contains_key(key) {
+                    return Err(Error::InvalidInput(format!(
+                        "{flag} cannot set {key}: the probe sets it"
+                    )));
+                }
             }
+        }
+        let mut seen_targets = HashSet::new();
+        opts.targets.retain(|t| seen_targets.insert(*t));
+        if let Some(t) = opts.targets.iter().find(|t| t.port() == 0) {
+            return Err(Error::InvalidInput(format!(
+                "invalid --target {t}: port 0 (ports are 1-65535)"
+            )));
         }
         Ok(ProbePlan { opts })
     }
@@ -134,6 +155,11 @@ impl ProbePlan {
     pub fn timeout(&self) -> Duration {
         self.opts.timeout
     }
+    /// `--target` addresses.
+    pub fn targets(&self) -> &[std::net::SocketAddr] {
+        &self.opts.targets
+    }
+
     /// `--pod-label` labels.
     pub fn pod_labels(&self) -> &BTreeMap<String, String> {
         &self.opts.pod_labels
@@ -147,6 +173,10 @@ impl ProbePlan {
     /// Labels of a probe pod: the user's, then managed-by, run and role.
     pub fn labels(&self, role: Role) -> BTreeMap<String, String> {
         let mut l = self.opts.pod_labels.clone();
+        l.extend(match role {
+            Role::Client => self.opts.client_labels.clone(),
+            Role::Server => self.opts.server_labels.clone(),
+        });
         l.insert(MANAGED_BY_LABEL.into(), MANAGED_BY_VALUE.into());
         l.insert(RUN_LABEL.into(), self.opts.run_id.clone());
         l.insert(ROLE_LABEL.into(), role.as_str().into());
@@ -199,6 +229,30 @@ impl ProbePlan {
             .map(|ns| Endpoint::Pod(self.pod_info(ns, Role::Server, ips.servers.get(ns).copied())))
             .collect();
         (clients, servers)
+    }
+
+    /// The prediction of every client towards every `--target`, by client
+    /// namespace then target (only egress at the client is evaluated: the
+    /// target is outside the cluster's policies).
+    pub fn predict_external(&self, evaluator: &Evaluator, ips: &ProbeIps) -> Vec<Predicted> {
+        let (clients, _) = self.endpoints(ips);
+        clients
+            .iter()
+            .flat_map(|c| {
+                self.targets().iter().map(move |t| {
+                    let v = evaluator.evaluate(
+                        c,
+                        &Endpoint::External(t.ip()),
+                        t.port(),
+                        self.protocol(),
+                    );
+                    Predicted {
+                        allowed: v.allowed,
+                        explanation: v.explain(),
+                    }
+                })
+            })
+            .collect()
     }
 
     /// The predicted matrix: for every cell, whether the policies allow it

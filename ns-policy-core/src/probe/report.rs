@@ -222,7 +222,14 @@ pub struct ProbeReport {
     pub protocol: Protocol,
     /// One row per cell (a list in cell order in JSON).
     pub results: Matrix<ProbeResult>,
-    /// Counts.
+    /// `--target` addresses (`10.0.0.1:443`), in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// One row per client namespace and target (`to` is the address), by
+    /// namespace then target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external: Vec<ProbeResult>,
+    /// Counts (external rows included).
     pub summary: Summary,
     /// Whether the network plugin enforces NetworkPolicies, as far as the
     /// run can tell (`null` offline or when no predicted-deny cell was
@@ -244,6 +251,10 @@ struct RawReport {
     ports: Vec<u16>,
     protocol: Protocol,
     results: Vec<ProbeResult>,
+    #[serde(default)]
+    targets: Vec<String>,
+    #[serde(default)]
+    external: Vec<ProbeResult>,
     summary: Summary,
     enforced: Option<bool>,
 }
@@ -263,6 +274,8 @@ impl TryFrom<RawReport> for ProbeReport {
             ports: r.ports,
             protocol: r.protocol,
             results,
+            targets: r.targets,
+            external: r.external,
             summary: r.summary,
             enforced: r.enforced,
         })
@@ -312,29 +325,73 @@ where
     any.then_some(denied_seen)
 }
 
+/// What a live run observed: the matrix, and the `--target` rows.
+#[derive(Clone, Debug)]
+pub struct Observed {
+    /// Namespace pairs.
+    pub matrix: Matrix<Observation>,
+    /// By client namespace, then target.
+    pub external: Vec<Observation>,
+}
+
+fn result(
+    from: &str,
+    to: String,
+    port: u16,
+    protocol: Protocol,
+    predicted: &Predicted,
+    obs: Option<&Observation>,
+) -> ProbeResult {
+    let expected = Connectivity::from_allowed(predicted.allowed);
+    ProbeResult {
+        from: from.to_string(),
+        to,
+        port,
+        protocol,
+        expected,
+        observed: obs.map(|o| o.outcome),
+        matches: obs.map(|o| o.outcome.agrees_with(expected)),
+        detail: obs.map(|o| o.detail.clone()),
+        explanation: predicted.explanation.clone(),
+    }
+}
+
 impl ProbeReport {
     fn build(
         plan: &ProbePlan,
         prediction: &Prediction,
-        observed: Option<&Matrix<Observation>>,
+        external_prediction: &[Predicted],
+        observed: Option<&Observed>,
     ) -> Self {
         let results = prediction.map(|cell, predicted| {
-            let expected = Connectivity::from_allowed(predicted.allowed);
-            let obs = observed.map(|o| o.get(cell));
-            ProbeResult {
-                from: plan.namespaces()[cell.from].clone(),
-                to: plan.namespaces()[cell.to].clone(),
-                port: plan.ports()[cell.port],
-                protocol: plan.protocol(),
-                expected,
-                observed: obs.map(|o| o.outcome),
-                matches: obs.map(|o| o.outcome.agrees_with(expected)),
-                detail: obs.map(|o| o.detail.clone()),
-                explanation: predicted.explanation.clone(),
-            }
+            result(
+                &plan.namespaces()[cell.from],
+                plan.namespaces()[cell.to].clone(),
+                plan.ports()[cell.port],
+                plan.protocol(),
+                predicted,
+                observed.map(|o| o.matrix.get(cell)),
+            )
         });
+        let targets = plan.targets();
+        let external: Vec<ProbeResult> = external_prediction
+            .iter()
+            .enumerate()
+            .map(|(i, predicted)| {
+                let from = &plan.namespaces()[i / targets.len().max(1)];
+                let target = targets[i % targets.len().max(1)];
+                result(
+                    from,
+                    target.ip().to_string(),
+                    target.port(),
+                    plan.protocol(),
+                    predicted,
+                    observed.and_then(|o| o.external.get(i)),
+                )
+            })
+            .collect();
         let mut summary = Summary::default();
-        for result in results.values() {
+        for result in results.values().iter().chain(&external) {
             summary.cells += 1;
             match result.expected {
                 Connectivity::Allow => summary.expected_allow += 1,
@@ -350,12 +407,21 @@ impl ProbeReport {
             {
                 summary.mismatches += 1;
             }
-            if result.cross_namespace_allowed() {
-                summary.cross_namespace_allowed += 1;
-            }
         }
-        let enforced = observed
-            .and_then(|_| enforcement(results.values().iter().map(|r| (r.expected, r.observed))));
+        summary.cross_namespace_allowed = results
+            .values()
+            .iter()
+            .filter(|r| r.cross_namespace_allowed())
+            .count();
+        let enforced = observed.and_then(|_| {
+            enforcement(
+                results
+                    .values()
+                    .iter()
+                    .chain(&external)
+                    .map(|r| (r.expected, r.observed)),
+            )
+        });
         ProbeReport {
             api_version: REPORT_API_VERSION.into(),
             kind: REPORT_KIND.into(),
@@ -369,6 +435,8 @@ impl ProbeReport {
             ports: plan.ports().to_vec(),
             protocol: plan.protocol(),
             results,
+            targets: targets.iter().map(ToString::to_string).collect(),
+            external,
             summary,
             enforced,
         }
@@ -376,12 +444,23 @@ impl ProbeReport {
 
     /// The predicted matrix only (`observed: null`).
     pub fn offline(plan: &ProbePlan, evaluator: &Evaluator, ips: &ProbeIps) -> Self {
-        Self::build(plan, &plan.predict(evaluator, ips), None)
+        Self::build(
+            plan,
+            &plan.predict(evaluator, ips),
+            &plan.predict_external(evaluator, ips),
+            None,
+        )
     }
 
-    /// Prediction and observations, cell by cell.
-    pub fn live(plan: &ProbePlan, prediction: &Prediction, observed: &Matrix<Observation>) -> Self {
-        Self::build(plan, prediction, Some(observed))
+    /// Prediction and observations, cell by cell (`external_prediction` is
+    /// [`ProbePlan::predict_external`]).
+    pub fn live(
+        plan: &ProbePlan,
+        prediction: &Prediction,
+        external_prediction: &[Predicted],
+        observed: &Observed,
+    ) -> Self {
+        Self::build(plan, prediction, external_prediction, Some(observed))
     }
 
     /// Results whose observation differs from the prediction (errors
@@ -390,6 +469,7 @@ impl ProbeReport {
         self.results
             .values()
             .iter()
+            .chain(&self.external)
             .filter(|r| r.observed.is_some_and(|o| o != Outcome::Error) && r.matches == Some(false))
     }
 

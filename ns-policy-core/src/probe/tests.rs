@@ -19,6 +19,9 @@ fn opts(namespaces: &[&str], ports: &[u16]) -> ProbeOptions {
         protocol: Protocol::Tcp,
         image: "registry.k8s.io/e2e-test-images/agnhost:2.53".into(),
         pod_labels: BTreeMap::from([("app".to_string(), "web".to_string())]),
+        client_labels: BTreeMap::new(),
+        server_labels: BTreeMap::new(),
+        targets: Vec::new(),
         run_id: "run1".into(),
         timeout: Duration::from_secs(60),
     }
@@ -296,7 +299,7 @@ fn allowed(p: &Prediction) -> Vec<bool> {
 }
 
 /// A 2×2 single-port prediction and observation, in cell order.
-fn observed(outcomes: &[(bool, Outcome)]) -> (Prediction, Matrix<Observation>) {
+fn observed(outcomes: &[(bool, Outcome)]) -> (Prediction, Observed) {
     let n = 2;
     let prediction = Matrix::from_cells(
         n,
@@ -323,7 +326,13 @@ fn observed(outcomes: &[(bool, Outcome)]) -> (Prediction, Matrix<Observation>) {
             .collect(),
     )
     .expect("2x2 cells");
-    (prediction, obs)
+    (
+        prediction,
+        Observed {
+            matrix: obs,
+            external: Vec::new(),
+        },
+    )
 }
 
 #[test]
@@ -351,7 +360,7 @@ fn report_json_has_the_documented_shape() {
         (false, Outcome::Allow),
         (true, Outcome::Error),
     ]);
-    let live = ProbeReport::live(&p, &pred, &obs);
+    let live = ProbeReport::live(&p, &pred, &[], &obs);
     let v = serde_json::to_value(&live).unwrap();
     assert_eq!(v["mode"], "live");
     assert_eq!(v["runId"], "run1");
@@ -393,7 +402,7 @@ fn not_enforced_when_every_predicted_deny_connects() {
         (false, Outcome::Allow),
         (true, Outcome::Allow),
     ]);
-    let report = ProbeReport::live(&p, &pred, &obs);
+    let report = ProbeReport::live(&p, &pred, &[], &obs);
     assert_eq!(report.enforced, Some(false));
     assert_eq!(report.outcome(false), ProbeOutcome::NotEnforced);
 }
@@ -403,7 +412,7 @@ fn exit_decision_follows_mismatches_isolation_and_errors() {
     let (p, _) = two_isolated();
     let decide = |cells: &[(bool, Outcome)], expect_isolated: bool| {
         let (pred, obs) = observed(cells);
-        ProbeReport::live(&p, &pred, &obs).outcome(expect_isolated)
+        ProbeReport::live(&p, &pred, &[], &obs).outcome(expect_isolated)
     };
     use Outcome::{Allow, Deny, Error};
     let as_predicted = [(true, Allow), (false, Deny), (false, Deny), (true, Allow)];
@@ -597,4 +606,75 @@ fn big_reports_built_in_parallel_keep_cell_order() {
     }
     assert_eq!(report.summary.expected_allow, 150);
     assert_eq!(report.summary.expected_deny, 150 * 149);
+}
+
+#[test]
+fn targets_are_predicted_by_egress_at_the_client_only() {
+    let mut o = opts(&["ops"], &[8080]);
+    o.targets = vec![
+        "10.244.0.1:6443".parse().unwrap(),
+        "10.244.0.1:10250".parse().unwrap(),
+    ];
+    let p = ProbePlan::new(o).unwrap();
+    let mut policies = isolated_policies("ops");
+    policies.push(
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "allow-api-server", "namespace": "ops"},
+            "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+                "to": [{"ipBlock": {"cidr": "10.244.0.1/32"}}],
+                "ports": [{"protocol": "TCP", "port": 6443}]
+            }]}
+        }))
+        .unwrap(),
+    );
+    let ev = Evaluator::new(vec![], policies);
+    let report = ProbeReport::offline(&p, &ev, &ProbeIps::default());
+    assert_eq!(report.targets, ["10.244.0.1:6443", "10.244.0.1:10250"]);
+    let expected: Vec<(String, u16, Connectivity)> = report
+        .external
+        .iter()
+        .map(|r| (r.to.clone(), r.port, r.expected))
+        .collect();
+    assert_eq!(
+        expected,
+        [
+            ("10.244.0.1".to_string(), 6443, Connectivity::Allow),
+            ("10.244.0.1".to_string(), 10250, Connectivity::Deny)
+        ]
+    );
+    assert!(report.external[0].explanation.contains("allow-api-server"));
+    // Counted in the summary, not as cross-namespace traffic.
+    assert_eq!(report.summary.cells, 3);
+    assert_eq!(report.summary.cross_namespace_allowed, 0);
+    let v = serde_json::to_value(&report).unwrap();
+    assert_eq!(v["external"][1]["expected"], "deny");
+    let back: ProbeReport = serde_json::from_value(v).unwrap();
+    assert_eq!(back, report);
+    // Without targets the JSON has neither field.
+    let plain = serde_json::to_value(ProbeReport::offline(
+        &plan(&["a"], &[80]),
+        &ev,
+        &ProbeIps::default(),
+    ))
+    .unwrap();
+    assert!(plain.get("targets").is_none() && plain.get("external").is_none());
+}
+
+#[test]
+fn client_and_server_labels_go_on_their_role_only() {
+    let mut o = opts(&["a"], &[80]);
+    o.client_labels = BTreeMap::from([("role".to_string(), "api".to_string())]);
+    o.server_labels = BTreeMap::from([("app".to_string(), "postgres".to_string())]);
+    let p = ProbePlan::new(o).unwrap();
+    assert_eq!(
+        p.labels(Role::Client).get("role").map(String::as_str),
+        Some("api")
+    );
+    assert!(!p.labels(Role::Client).contains_key("app") || p.labels(Role::Client)["app"] == "web");
+    assert_eq!(p.labels(Role::Server)["app"], "postgres");
+    assert!(!p.labels(Role::Server).contains_key("role"));
+    let mut o = opts(&["a"], &[80]);
+    o.server_labels = BTreeMap::from([(RUN_LABEL.to_string(), "x".to_string())]);
+    let e = ProbePlan::new(o).unwrap_err().to_string();
+    assert!(e.contains("--server-label") && e.contains(RUN_LABEL), "{e}");
 }
