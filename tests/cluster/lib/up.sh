@@ -106,8 +106,10 @@ cmd_up() {
   start containerd /usr/bin/containerd --config "$CONTAINERD_DIR/config.toml"
 
   wait_for etcd 60 "etcd health" curl -fsS --max-time 2 "http://127.0.0.1:${ETCD_CLIENT_PORT}/health"
+  # Listens on every address so pods reach it at the advertised node IP, as
+  # the `kubernetes` endpoints say (what an allowApiServer policy opens).
   start apiserver "$kube" apiserver \
-    --bind-address=127.0.0.1 --secure-port="${API_PORT}" --advertise-address="${NODE_IP}" \
+    --bind-address=0.0.0.0 --secure-port="${API_PORT}" --advertise-address="${NODE_IP}" \
     --etcd-servers="http://127.0.0.1:${ETCD_CLIENT_PORT}" \
     --cert-dir="$PKI/apiserver-certdir" \
     --client-ca-file="$PKI/ca.crt" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
