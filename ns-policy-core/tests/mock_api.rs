@@ -970,6 +970,12 @@ async fn probe_cleanup_deletes_the_run_pods_even_after_the_run_is_cancelled() {
     let mut steps = Vec::new();
     for ns in namespaces {
         let pods = format!("/api/v1/namespaces/{ns}/pods");
+        // Probe pods are fitted to the namespace's LimitRanges first.
+        steps.push(step(
+            Method::GET,
+            format!("/api/v1/namespaces/{ns}/limitranges"),
+            list_of("LimitRangeList", Vec::new(), ""),
+        ));
         steps.push(step(Method::POST, &pods, Reply::Echo));
         steps.push(step(Method::POST, &pods, Reply::Echo));
         // The wait for Ready never gets an answer.
@@ -1033,7 +1039,10 @@ async fn probe_cleanup_deletes_the_run_pods_even_after_the_run_is_cancelled() {
             "run1abc"
         );
     }
-    let lists: Vec<&Seen> = seen.iter().filter(|r| r.method == Method::GET).collect();
+    let lists: Vec<&Seen> = seen
+        .iter()
+        .filter(|r| r.method == Method::GET && r.path.ends_with("/pods"))
+        .collect();
     assert_eq!(
         lists.len(),
         6,

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::core::v1::{LimitRange, Namespace, Pod};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{AttachParams, DeleteParams, ListParams, PostParams};
 use kube::{Api, Client};
@@ -146,10 +146,26 @@ pub async fn load_evaluator(
 /// Creates the server and client pods of every namespace, concurrently.
 /// Admission and validation refusals are collected for all pods.
 pub async fn create_pods(client: &Client, plan: &ProbePlan) -> Result<(), ProbeError> {
+    let limit_ranges = futures::future::join_all(plan.namespaces().iter().map(|ns| {
+        let api: Api<LimitRange> = Api::namespaced(client.clone(), ns);
+        async move {
+            api.list(&ListParams::default())
+                .await
+                .map(|l| l.items)
+                .map_err(|e| Error::from_kube("list", "limitranges", Some(ns), e))
+        }
+    }))
+    .await;
     let mut pods = Vec::new();
-    for ns in plan.namespaces() {
-        pods.push((ns.clone(), crate::probe::server_pod(plan, ns)));
-        pods.push((ns.clone(), crate::probe::client_pod(plan, ns)));
+    for (ns, lrs) in plan.namespaces().iter().zip(limit_ranges) {
+        let lrs = lrs?;
+        for mut pod in [
+            crate::probe::server_pod(plan, ns),
+            crate::probe::client_pod(plan, ns),
+        ] {
+            crate::probe::fit_resources(&mut pod, &lrs);
+            pods.push((ns.clone(), pod));
+        }
     }
     let results = futures::future::join_all(pods.into_iter().map(|(ns, pod)| {
         let api: Api<Pod> = Api::namespaced(client.clone(), &ns);

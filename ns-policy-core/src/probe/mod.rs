@@ -26,8 +26,8 @@ mod tests;
 pub use matrix::{Cell, Matrix};
 pub use plan::{ProbeIps, ProbeOptions, ProbePlan};
 pub use pods::{
-    client_pod, port_name, server_container_name, server_pod, CLIENT_CONTAINER, CPU_LIMIT,
-    CPU_REQUEST, MEMORY_LIMIT, MEMORY_REQUEST, PROBE_UID,
+    client_pod, fit_resources, port_name, server_container_name, server_pod, CLIENT_CONTAINER,
+    CPU_LIMIT, CPU_REQUEST, MEMORY_LIMIT, MEMORY_REQUEST, PROBE_UID,
 };
 pub use report::{
     enforcement, Connectivity, Mode, Observation, Observed, Outcome, Predicted, Prediction,

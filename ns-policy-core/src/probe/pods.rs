@@ -192,3 +192,73 @@ pub fn client_pod(plan: &ProbePlan, namespace: &str) -> Pod {
     );
     pod(plan, namespace, Role::Client, vec![c])
 }
+
+/// Fits the probe pod's container resources into the namespace's Container
+/// LimitRanges: requests raised to `min`, limits kept at or above requests,
+/// at or below `max`, and within `maxLimitRequestRatio` (a profile with a
+/// minimum would otherwise reject the probe's tiny requests).
+pub fn fit_resources(pod: &mut Pod, limit_ranges: &[k8s_openapi::api::core::v1::LimitRange]) {
+    use crate::quantity::Quantity as Q;
+    let items: Vec<&k8s_openapi::api::core::v1::LimitRangeItem> = limit_ranges
+        .iter()
+        .filter_map(|lr| lr.spec.as_ref())
+        .flat_map(|s| &s.limits)
+        .filter(|i| i.type_ == "Container")
+        .collect();
+    if items.is_empty() {
+        return;
+    }
+    let bound = |pick: fn(
+        &k8s_openapi::api::core::v1::LimitRangeItem,
+    ) -> Option<&BTreeMap<String, Quantity>>,
+                 resource: &str,
+                 largest: bool| {
+        let all = items
+            .iter()
+            .filter_map(|i| pick(i)?.get(resource))
+            .filter_map(|q| Q::parse(&q.0).ok());
+        if largest {
+            all.max()
+        } else {
+            all.min()
+        }
+    };
+    let Some(spec) = pod.spec.as_mut() else {
+        return;
+    };
+    for c in spec.containers.iter_mut() {
+        let Some(res) = c.resources.as_mut() else {
+            continue;
+        };
+        for resource in ["cpu", "memory"] {
+            let get = |m: &Option<BTreeMap<String, Quantity>>| {
+                m.as_ref()
+                    .and_then(|m| m.get(resource))
+                    .and_then(|q| Q::parse(&q.0).ok())
+            };
+            let (Some(mut request), Some(mut limit)) = (get(&res.requests), get(&res.limits))
+            else {
+                continue;
+            };
+            if let Some(min) = bound(|i| i.min.as_ref(), resource, true) {
+                request = request.max(min);
+            }
+            if let Some(ratio) = bound(|i| i.max_limit_request_ratio.as_ref(), resource, false) {
+                if Q::parse("1").is_ok_and(|one| ratio >= one) && limit > request {
+                    // Keep it simple and always valid: limit = request.
+                    limit = request.clone();
+                }
+            }
+            limit = limit.max(request.clone());
+            if let Some(max) = bound(|i| i.max.as_ref(), resource, false) {
+                limit = limit.min(max.clone());
+                request = request.min(max);
+            }
+            for (map, q) in [(&mut res.requests, request), (&mut res.limits, limit)] {
+                if let Some(m) = map.as_mut() {
+                    m.insert(resource.to_string(), Quantity(q.text().to_string()));
+                }
+            }
+        }
+    }
+}

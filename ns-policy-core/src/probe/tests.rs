@@ -678,3 +678,30 @@ fn client_and_server_labels_go_on_their_role_only() {
     let e = ProbePlan::new(o).unwrap_err().to_string();
     assert!(e.contains("--server-label") && e.contains(RUN_LABEL), "{e}");
 }
+
+#[test]
+fn probe_pods_fit_a_limit_range_minimum_maximum_and_ratio() {
+    let p = plan(&["a"], &[80]);
+    let lr: k8s_openapi::api::core::v1::LimitRange = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "l", "namespace": "a"},
+        "spec": {"limits": [{"type": "Container",
+            "min": {"cpu": "50m", "memory": "128Mi"},
+            "max": {"memory": "100Mi"},
+            "maxLimitRequestRatio": {"cpu": "2"}}]}
+    }))
+    .unwrap();
+    let mut pod = client_pod(&p, "a");
+    fit_resources(&mut pod, &[lr]);
+    let r = pod.spec.unwrap().containers[0].resources.clone().unwrap();
+    let (req, lim) = (r.requests.unwrap(), r.limits.unwrap());
+    assert_eq!(req["cpu"].0, "50m");
+    assert_eq!(lim["cpu"].0, "50m", "the ratio is kept by limit = request");
+    // max below min is not ours to fix: the request is clamped to max.
+    assert_eq!(req["memory"].0, "100Mi");
+    assert_eq!(lim["memory"].0, "100Mi");
+    // Without LimitRanges nothing changes.
+    let mut pod = client_pod(&p, "a");
+    let before = pod.clone();
+    fit_resources(&mut pod, &[]);
+    assert_eq!(pod, before);
+}
