@@ -405,6 +405,32 @@ mod tests {
     }
 
     #[test]
+    fn only_templated_objects_are_namespace_specific() {
+        let b = Baseline::parse(
+            &crate::baseline::BUILTIN_YAML.replace(
+                "      network:\n        allowSameNamespace: true\n        allowDns: true\n        allowIngressController: true\n    preview:",
+                "      network:\n        allowSameNamespace: true\n        allowDns: true\n        allowIngressController: true\n        allows:\n          - name: plain\n            ingress: [{from: [{namespaces: [monitoring]}]}]\n          - name: templated\n            ingress: [{from: [{namespaces: ['{team}-tools']}]}]\n    preview:",
+            ),
+            "b.yaml",
+        )
+        .unwrap();
+        let spec = NamespaceSpec {
+            name: "shop".into(),
+            profile: "app".into(),
+            labels: [("env", "dev"), ("team", "web"), ("cost-center", "c")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        let bundle = render(&b, &spec).unwrap();
+        let specific = &bundle.specific;
+        assert!(specific.contains(&("NetworkPolicy".to_string(), "templated".to_string())));
+        assert!(!specific.contains(&("NetworkPolicy".to_string(), "plain".to_string())));
+        assert!(specific.contains(&("Namespace".to_string(), "shop".to_string())));
+    }
+
+    #[test]
     fn an_allow_turned_off_by_an_override_is_deleted_from_the_overlay() {
         let pairs = [pair(
             "shop",

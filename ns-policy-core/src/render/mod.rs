@@ -507,7 +507,7 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
     }));
     let mut specific = std::collections::BTreeSet::new();
     specific.insert(("Namespace".to_string(), ns.to_string()));
-    let templated = |v: &dyn erased_json::Json| v.json().contains(['{', '}']);
+    let templated = |v: &dyn erased_json::Json| v.uses_templates();
     let rbac = c.expand_all("rbac", &profile.rbac)?;
     for (orig, sa) in profile
         .rbac
@@ -634,13 +634,16 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
 }
 
 mod erased_json {
-    /// Any serializable value as JSON text (to look for templates).
+    /// Whether a serializable value has a `{variable}` in some string.
     pub(super) trait Json {
-        fn json(&self) -> String;
+        fn uses_templates(&self) -> bool;
     }
     impl<T: serde::Serialize> Json for T {
-        fn json(&self) -> String {
-            serde_json::to_string(self).unwrap_or_default()
+        fn uses_templates(&self) -> bool {
+            let v = serde_json::to_value(self).unwrap_or_default();
+            let mut all = Vec::new();
+            crate::baseline::template::strings(&v, "", &mut all);
+            all.iter().any(|(_, s)| s.contains('{'))
         }
     }
 }
