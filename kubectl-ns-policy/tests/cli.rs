@@ -242,3 +242,165 @@ fn completion_scripts_are_generated() {
     assert_eq!(code, 0);
     assert!(out.contains("kubectl-ns_policy"));
 }
+
+fn example(name: &str) -> String {
+    format!(
+        "{}/../examples/baselines/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn every_example_baseline_renders_offline() {
+    for (file, names, labels) in [
+        (
+            "bitvault.yaml",
+            vec!["bv-app", "bv-data", "bv-platform"],
+            "team=t,cost-center=c,env=dev",
+        ),
+        (
+            "bitvault-envs.yaml",
+            vec!["bv-dev", "bv-staging", "bv-prod"],
+            "team=t,cost-center=c",
+        ),
+        ("preview.yaml", vec!["pr-7"], "team=t,cost-center=c"),
+        (
+            "flux.yaml",
+            vec!["shop-dev", "shop-prod"],
+            "team=t,cost-center=c",
+        ),
+        ("clusters.yaml", vec!["east-1-ns"], "team=t,cost-center=c"),
+    ] {
+        let path = example(file);
+        let mut args = vec!["--baseline", path.as_str(), "create"];
+        args.extend(names.iter().copied());
+        args.extend(["-L", labels, "--dry-run=client", "-o", "yaml"]);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{file}: {err}");
+        assert!(out.contains("kind: NetworkPolicy"), "{file}");
+    }
+    // Fixed labels come from the name rule's captures.
+    let path = example("clusters.yaml");
+    let (_, out, _) = run(&[
+        "--baseline",
+        &path,
+        "create",
+        "east-1-ns",
+        "-L",
+        "team=t,cost-center=c",
+        "--dry-run=client",
+    ]);
+    assert!(out.contains("fleet.example.com/cluster: east-1"), "{out}");
+    assert!(out.contains("name: east-1-agent-admin"), "{out}");
+}
+
+#[test]
+fn bad_baseline_values_are_one_line_with_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(example("bitvault.yaml")).unwrap();
+    for (from, to, needle) in [
+        (
+            "ports: [{port: 5432}]",
+            "ports: [{port: 5432, endPort: 5000}]",
+            "endPort 5000 is below port 5432",
+        ),
+        (
+            "cidr: 10.100.0.0/16",
+            "cidr: 10.100.0.0/33",
+            "is not a CIDR",
+        ),
+        (
+            "min: {cpu: 50m, memory: 64Mi}",
+            "min: {cpu: '5', memory: 64Mi}",
+            "below min",
+        ),
+        (
+            "bitvault.io/tier: app\n      podSecurity",
+            "bitvault.io/tier: '{tier}'\n      podSecurity",
+            "{tier} is not a variable",
+        ),
+        (
+            "skip: [rbac.cluster-role-binding]",
+            "skip: [rbac.clusterrolebinding]",
+            "neither a check ID",
+        ),
+        (
+            "requests.storage: 2Ti",
+            "requests.storage: 2TB",
+            "not a Kubernetes quantity",
+        ),
+        (
+            "kind: ServiceAccount, name: backup",
+            "kind: Robot, name: backup",
+            "unknown variant",
+        ),
+    ] {
+        let bad = text.replacen(from, to, 1);
+        assert_ne!(bad, text, "fixture {from:?} not found");
+        let path = dir.path().join("b.yaml");
+        std::fs::write(&path, &bad).unwrap();
+        let p = path.display().to_string();
+        let (code, _, err) = run(&["--baseline", &p, "baseline"]);
+        assert_eq!(code, 2, "{needle}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{needle}: {err}");
+        // file:line:column, and the line holds the bad value.
+        let rest = err
+            .trim()
+            .strip_prefix(&format!("error: {p}:"))
+            .unwrap_or_else(|| panic!("{err}"));
+        let mut parts = rest.splitn(3, ':');
+        let line: usize = parts
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap_or_else(|_| panic!("{err}"));
+        let column: usize = parts
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap_or_else(|_| panic!("{err}"));
+        assert!(column >= 1);
+        let bad_line = bad.lines().nth(line - 1).unwrap_or_default();
+        let changed = to.lines().next().unwrap().trim();
+        let key = changed.split([':', ',', '{', '[']).next().unwrap().trim();
+        assert!(
+            bad_line.contains(key) || to.lines().any(|l| bad_line.contains(l.trim())),
+            "{needle}: line {line} is {bad_line:?}"
+        );
+    }
+}
+
+#[test]
+fn set_overrides_are_validated_and_recorded() {
+    let (code, out, err) = run(&[
+        "create",
+        "staging",
+        "-L",
+        "team=a,cost-center=c",
+        "--set",
+        "quota.requests.cpu=10",
+        "--dry-run=client",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("requests.cpu: '10'"), "{out}");
+    assert!(out.contains("ns-policy.io/overrides"), "{out}");
+    let (code, _, err) = run(&[
+        "create",
+        "staging",
+        "-L",
+        "team=a,cost-center=c",
+        "--set",
+        "quota.requests.cpu=ten",
+        "--dry-run=client",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("\"ten\"") && err.contains("quantity"), "{err}");
+}
+
+#[test]
+fn bad_probe_target_is_one_line_exit_2() {
+    let (code, _, err) = run(&["probe", "a", "--target", "10.0.0.1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("10.0.0.1") && err.contains("IP:PORT"), "{err}");
+}

@@ -370,7 +370,10 @@ fn limit_range(
         for (i, lo) in order.iter().enumerate() {
             for hi in &order[i + 1..] {
                 if let (Some(a), Some(b)) = (parsed.get(&(lo, r)), parsed.get(&(hi, r))) {
-                    c.ensure(a <= b, &at(&["limitRange", hi, r]), || {
+                    // A minimum above the rest is the minimum's fault;
+                    // otherwise the upper bound is.
+                    let culprit = if *lo == "min" { lo } else { hi };
+                    c.ensure(a <= b, &at(&["limitRange", culprit, r]), || {
                         format!(
                             "{}: {hi} {r} {b} is below {lo} {a}; the API server requires min <= defaultRequest <= default <= max",
                             what("limitRange")
