@@ -924,6 +924,131 @@ mod tests {
 }
 
 #[cfg(test)]
+mod v2 {
+    use super::*;
+
+    /// The built-in baseline with `extra` (YAML at the indentation of the
+    /// app profile's fields) added to the app profile.
+    fn with_app(extra: &str) -> String {
+        BUILTIN_YAML.replacen(
+            "    app:\n      description: Application namespace (default).\n",
+            &format!("    app:\n      description: Application namespace (default).\n{extra}"),
+            1,
+        )
+    }
+
+    fn err(text: &str) -> String {
+        Baseline::parse(text, "b.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn v2_fields_parse_and_the_builtin_stays_valid() {
+        let text = with_app(
+            "      labels: {tier: '{env}-web'}\n      rbac:\n        serviceAccounts: [{name: deployer}]\n      audit:\n        skip: [rbac.default-sa-automount, network-dns.*, lifecycle]\n",
+        );
+        let b = Baseline::parse(&text, "b.yaml").unwrap();
+        let app = b.profile("app").unwrap();
+        assert_eq!(app.labels["tier"], "{env}-web");
+        assert!(app.audit.skips("network-dns.udp-blocked"));
+        assert!(app.audit.skips("lifecycle.expired"));
+        assert!(!app.audit.skips("rbac.role-missing"));
+        assert_eq!(b.env_label(), "env");
+        assert_eq!(b.lifecycle(), &LifecycleSpec::default());
+    }
+
+    #[test]
+    fn semantic_errors_of_v2_fields_name_the_value() {
+        let allow = |body: &str| {
+            with_app(&format!("      network:\n        allows:\n{body}"))
+                // the app profile's own network block follows; drop it
+                .replacen("      network:\n        allowSameNamespace: true\n        allowDns: true\n        allowIngressController: true\n    preview:", "    preview:", 1)
+        };
+        let cases = [
+            (with_app("      labels: {tier: '{nope}'}\n"), "{nope} is not a variable"),
+            (allow("          - {name: default-deny, ingress: [{}]}\n"), "renders itself"),
+            (allow("          - {name: a, ingress: [{}]}\n          - {name: a, ingress: [{}]}\n"), "used twice"),
+            (allow("          - {name: a}\n"), "neither ingress nor egress"),
+            (allow("          - {name: a, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]}\n"), "a peer is one of"),
+            (allow("          - {name: a, egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/8]}}]}]}\n"), "not inside cidr"),
+            (allow("          - {name: a, egress: [{to: [{apiServer: true}]}]}\n"), "spec.network.apiServer"),
+            (allow("          - {name: a, ingress: [{ports: [{port: tcp_8080}]}]}\n"), "not a port name"),
+            (allow("          - {name: a, podSelector: {matchExpressions: [{key: x, operator: In}]}, ingress: [{}]}\n"), "needs values"),
+            (with_app("      audit: {skip: [network-policy.bogus]}\n"), "neither a check ID"),
+        ];
+        for (text, needle) in cases {
+            assert_ne!(text, BUILTIN_YAML, "{needle}: fixture did not apply");
+            let e = err(&text);
+            assert!(e.contains(needle), "{needle}: {e}");
+            assert!(e.starts_with("b.yaml:"), "{e}");
+        }
+        // An egress allow in an ingress-only profile would isolate egress.
+        let text = BUILTIN_YAML.replacen(
+            "      network:\n        allowSameNamespace: true\n        allowDns: true\n        allowIngressController: true\n    preview:",
+            "      network:\n        isolation: [Ingress]\n        allows: [{name: out, egress: [{}]}]\n    preview:",
+            1,
+        );
+        assert!(
+            err(&text).contains("does not isolate Egress"),
+            "{}",
+            err(&text)
+        );
+    }
+
+    #[test]
+    fn lifecycle_and_env_label_are_configurable() {
+        let text = BUILTIN_YAML.replacen(
+            "  requiredLabels: [env, team, cost-center]",
+            "  requiredLabels: [environment, team, cost-center]\n  envLabel: environment\n  lifecycle:\n    expiresAtAnnotation: previewd.io/expires-at\n    managedBy: {label: app.kubernetes.io/managed-by, value: previewd}",
+            1,
+        );
+        let b = Baseline::parse(&text, "b.yaml").unwrap();
+        assert_eq!(b.env_label(), "environment");
+        assert_eq!(
+            b.lifecycle().expires_at_annotation,
+            "previewd.io/expires-at"
+        );
+        assert_eq!(
+            b.lifecycle().created_at_annotation,
+            crate::CREATED_AT_ANNOTATION
+        );
+        let mut labels = BTreeMap::new();
+        labels.insert(
+            "app.kubernetes.io/managed-by".to_string(),
+            "previewd".to_string(),
+        );
+        assert!(b.is_managed(&labels));
+        assert!(!Baseline::builtin().is_managed(&labels));
+    }
+
+    #[test]
+    fn name_rule_captures_are_per_profile() {
+        let text = BUILTIN_YAML.replacen(
+            "    - pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?-)?pr-[0-9]+$'",
+            "    - pattern: '(?P<app>[a-z0-9]+)-pr-(?P<pr>[0-9]+)'",
+            1,
+        );
+        let b = Baseline::parse(&text, "b.yaml").unwrap();
+        let c = b.captures("shop-pr-42", "preview");
+        assert_eq!(c["app"], "shop");
+        assert_eq!(c["pr"], "42");
+        assert!(b.captures("shop-pr-42", "app").is_empty());
+        assert_eq!(b.capture_names("preview"), ["app", "pr"]);
+    }
+
+    #[test]
+    fn times_of_other_controllers_parse() {
+        assert!(parse_time("2026-05-01T12:00:00Z").is_some());
+        assert!(parse_time("2026-05-01T12:00:00+02:00").is_some());
+        assert_eq!(parse_time("2026-05-01"), parse_time("2026-05-01T00:00:00Z"));
+        assert_eq!(
+            parse_time("2026-05-01T12:30"),
+            parse_time("2026-05-01T12:30:00Z")
+        );
+        assert!(parse_time("soon").is_none());
+    }
+}
+
+#[cfg(test)]
 mod robustness {
     use super::*;
     use proptest::prelude::*;

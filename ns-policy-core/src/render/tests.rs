@@ -1,5 +1,6 @@
 use super::*;
 use chrono::TimeZone;
+use k8s_openapi::api::networking::v1::NetworkPolicySpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -438,4 +439,224 @@ fn resolve_refuses_system_namespaces() {
         let err = resolve(&b, &request(ns, &given)).unwrap_err().to_string();
         assert!(err.contains("system namespace"), "{err}");
     }
+}
+
+/// A baseline from the examples directory.
+fn example(name: &str) -> Baseline {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/baselines")
+        .join(name);
+    Baseline::from_file(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn spec_with(name: &str, profile: &str, labels: &[(&str, &str)]) -> NamespaceSpec {
+    NamespaceSpec {
+        name: name.into(),
+        profile: profile.into(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn policy_spec<'a>(b: &'a Bundle, name: &str) -> &'a NetworkPolicySpec {
+    match find(b, "NetworkPolicy", name) {
+        Object::NetworkPolicy(p) => p.spec.as_ref().unwrap(),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn fixed_labels_and_allows_are_templated_from_the_name_rule_captures() {
+    let b = example("bitvault.yaml");
+    let labels = [("env", "dev"), ("team", "vault"), ("cost-center", "c")];
+    let bundle = render(&b, &spec_with("shop-data", "data", &labels)).unwrap();
+    let Object::Namespace(ns) = find(&bundle, "Namespace", "shop-data") else {
+        unreachable!()
+    };
+    let l = ns.metadata.labels.as_ref().unwrap();
+    assert_eq!(l["bitvault.io/product"], "shop");
+    assert_eq!(l["bitvault.io/tier"], "data");
+    let ingress = &policy_spec(&bundle, "allow-from-app")
+        .ingress
+        .as_ref()
+        .unwrap()[0];
+    let peer = &ingress.from.as_ref().unwrap()[0];
+    let ns_sel = peer
+        .namespace_selector
+        .as_ref()
+        .unwrap()
+        .match_labels
+        .as_ref()
+        .unwrap();
+    assert_eq!(ns_sel["bitvault.io/product"], "shop");
+    assert!(
+        peer.pod_selector.is_some(),
+        "namespace AND pod selector in one peer"
+    );
+    // The team group is templated too.
+    let Object::RoleBinding(rb) = find(&bundle, "RoleBinding", "bitvault-team") else {
+        unreachable!()
+    };
+    assert_eq!(rb.subjects.as_ref().unwrap()[0].name, "bitvault:vault");
+    // Extra RBAC: the SA and its binding to ClusterRole edit in this namespace.
+    let Object::RoleBinding(rb) = find(&bundle, "RoleBinding", "backup-edit") else {
+        unreachable!()
+    };
+    assert_eq!(rb.role_ref.kind, "ClusterRole");
+    let s = &rb.subjects.as_ref().unwrap()[0];
+    assert_eq!(
+        (s.kind.as_str(), s.namespace.as_deref()),
+        ("ServiceAccount", Some("shop-data"))
+    );
+    find(&bundle, "ServiceAccount", "backup");
+}
+
+#[test]
+fn api_server_allow_and_ip_blocks_render_as_egress_only_policies() {
+    let b = example("bitvault.yaml");
+    let labels = [("env", "dev"), ("team", "vault"), ("cost-center", "c")];
+    let bundle = render(&b, &spec_with("shop-platform", "platform", &labels)).unwrap();
+    let api = policy_spec(&bundle, names::ALLOW_API_SERVER);
+    assert_eq!(
+        api.policy_types.as_deref(),
+        Some(&["Egress".to_string()][..])
+    );
+    let rule = &api.egress.as_ref().unwrap()[0];
+    assert_eq!(
+        rule.to.as_ref().unwrap()[0].ip_block.as_ref().unwrap().cidr,
+        "10.244.0.1/32"
+    );
+    assert_eq!(
+        rule.ports.as_ref().unwrap()[0].port,
+        Some(IntOrString::Int(6443))
+    );
+    let preview = example("preview.yaml");
+    let bundle = render(
+        &preview,
+        &spec_with("pr-7", "preview", &[("team", "t"), ("cost-center", "c")]),
+    )
+    .unwrap();
+    let https = policy_spec(&bundle, "allow-internet-https");
+    let block = https.egress.as_ref().unwrap()[0].to.as_ref().unwrap()[0]
+        .ip_block
+        .clone()
+        .unwrap();
+    assert_eq!(block.cidr, "0.0.0.0/0");
+    assert_eq!(block.except.unwrap().len(), 3);
+    // The lifecycle keys and managed-by of the other controller.
+    let Object::Namespace(ns) = find(&bundle, "Namespace", "pr-7") else {
+        unreachable!()
+    };
+    assert_eq!(
+        ns.metadata.labels.as_ref().unwrap()["app.kubernetes.io/managed-by"],
+        "previewd"
+    );
+    assert_eq!(
+        ns.metadata.labels.as_ref().unwrap()["previewd.io/pull-request"],
+        "7"
+    );
+    let Object::ResourceQuota(q) = find(&bundle, "ResourceQuota", names::QUOTA) else {
+        unreachable!()
+    };
+    assert_eq!(
+        q.metadata.labels.as_ref().unwrap()["app.kubernetes.io/managed-by"],
+        "previewd"
+    );
+}
+
+#[test]
+fn ingress_only_isolation_renders_no_egress_policy_at_all() {
+    let b = example("clusters.yaml");
+    let bundle = render(
+        &b,
+        &spec_with("east-ns", "cluster", &[("team", "t"), ("cost-center", "c")]),
+    )
+    .unwrap();
+    for p in bundle.network_policies() {
+        let types = p.spec.as_ref().unwrap().policy_types.clone().unwrap();
+        assert!(
+            !types.contains(&"Egress".to_string()),
+            "{:?} isolates egress",
+            p.metadata.name
+        );
+    }
+    assert!(bundle
+        .network_policies()
+        .all(|p| p.metadata.name.as_deref() != Some(names::ALLOW_DNS)));
+    assert_eq!(
+        policy_spec(&bundle, names::DEFAULT_DENY)
+            .policy_types
+            .as_deref(),
+        Some(&["Ingress".to_string()][..])
+    );
+    find(&bundle, "ServiceAccount", "east-agent");
+}
+
+#[test]
+fn a_label_contradicting_a_fixed_label_is_refused() {
+    let b = example("preview.yaml");
+    let labels = BTreeMap::from([
+        ("team".to_string(), "t".to_string()),
+        ("cost-center".to_string(), "c".to_string()),
+        ("previewd.io/pull-request".to_string(), "8".to_string()),
+    ]);
+    let err = resolve(&b, &request("pr-7", &labels))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("previewd.io/pull-request=8") && err.contains("=7"),
+        "{err}"
+    );
+}
+
+#[test]
+fn overrides_change_the_bundle_and_are_recorded_on_the_namespace() {
+    let b = Baseline::builtin();
+    let labels = BTreeMap::from([
+        ("team".to_string(), "t".to_string()),
+        ("cost-center".to_string(), "c".to_string()),
+    ]);
+    let set = crate::baseline::overrides::parse_set_args(&[
+        "quota.requests.cpu=10",
+        "limitRange.min.cpu=10m",
+    ])
+    .unwrap();
+    let mut req = request("staging", &labels);
+    req.set = &set;
+    let spec = resolve(&b, &req).unwrap().spec;
+    let bundle = render(&b, &spec).unwrap();
+    let Object::ResourceQuota(q) = find(&bundle, "ResourceQuota", names::QUOTA) else {
+        unreachable!()
+    };
+    assert_eq!(
+        q.spec.as_ref().unwrap().hard.as_ref().unwrap()["requests.cpu"].0,
+        "10"
+    );
+    let Object::LimitRange(lr) = find(&bundle, "LimitRange", names::LIMIT_RANGE) else {
+        unreachable!()
+    };
+    assert_eq!(
+        lr.spec.as_ref().unwrap().limits[0].min.as_ref().unwrap()["cpu"].0,
+        "10m"
+    );
+    let Object::Namespace(ns) = find(&bundle, "Namespace", "staging") else {
+        unreachable!()
+    };
+    let recorded =
+        &ns.metadata.annotations.as_ref().unwrap()[crate::baseline::overrides::ANNOTATION];
+    assert!(
+        recorded.contains("\"quota.requests.cpu\":\"10\""),
+        "{recorded}"
+    );
+    // A later create of the existing namespace keeps them.
+    let existing = match &bundle.objects[0] {
+        Object::Namespace(n) => n.clone(),
+        _ => unreachable!(),
+    };
+    let mut again = request("staging", &labels);
+    again.existing = Some(&existing);
+    assert_eq!(resolve(&b, &again).unwrap().spec.overrides, spec.overrides);
 }
