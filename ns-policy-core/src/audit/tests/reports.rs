@@ -1,0 +1,165 @@
+//! Report shapes: JSON, SARIF and JUnit.
+
+use super::*;
+
+fn sample_report() -> AuditReport {
+    let good = rendered("app").audit();
+    let mut f = rendered("preview");
+    f.policies.clear();
+    f.label("team", None);
+    let mut bad = f.audit();
+    bad.findings[0].source = Some("repo/ns <&>.yaml:12".into());
+    let forbidden = rendered("data")
+        .audit_with(|s| s.pods = Access::Forbidden("cannot list pods \"<all>\"".into()));
+    AuditReport::new(vec![good, bad, forbidden])
+}
+
+#[test]
+fn json_shape() {
+    let report = sample_report();
+    let v = serde_json::to_value(&report).unwrap();
+    assert_eq!(v["apiVersion"], "ns-policy.io/v1alpha1");
+    assert_eq!(v["kind"], "AuditReport");
+    let ns = &v["namespaces"][1];
+    assert_eq!(ns["name"], "shop-pr-1");
+    assert_eq!(ns["profile"], "preview");
+    let f = &ns["findings"][0];
+    for key in ["check", "category", "severity", "message", "remediation"] {
+        assert!(f[key].is_string(), "{key}: {f}");
+    }
+    assert_eq!(f["category"], "labels");
+    assert_eq!(f["severity"], "error");
+    assert!(ns["unknown"].is_array());
+    assert!(v["namespaces"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(v["namespaces"][0].get("object").is_none());
+    let s = &v["summary"];
+    assert_eq!(s["namespaces"], 3);
+    assert_eq!(s["failed"], 1);
+    assert_eq!(s["unknownChecks"], 2);
+    for key in ["errors", "warnings", "infos", "passed"] {
+        assert!(s[key].is_u64(), "{key}: {s}");
+    }
+    assert_eq!(
+        s["errors"].as_u64().unwrap() as usize,
+        report.namespaces[1].count(Severity::Error)
+    );
+    assert_eq!(report.max_severity(), Some(Severity::Error));
+    assert!(report.exceeds(Severity::Error));
+    assert!(report.exceeds(Severity::Warning));
+    let clean = AuditReport::new(vec![rendered("app").audit()]);
+    assert!(!clean.exceeds(Severity::Info));
+    assert_eq!(clean.summary.passed, 1);
+    // Round trip.
+    let back: AuditReport = serde_json::from_value(v).unwrap();
+    assert_eq!(back, report);
+    // Categories serialize kebab-case.
+    let cats: Vec<Value> = Category::ALL
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap())
+        .collect();
+    assert_eq!(
+        cats,
+        [
+            "labels",
+            "pod-security",
+            "resource-quota",
+            "limit-range",
+            "network-policy",
+            "network-dns",
+            "rbac",
+            "workload-security",
+            "workload-resources",
+            "lifecycle"
+        ]
+    );
+    assert!(Severity::Info < Severity::Warning && Severity::Warning < Severity::Error);
+    assert_eq!("warn".parse::<Severity>().unwrap(), Severity::Warning);
+}
+
+#[test]
+fn sarif_is_well_formed() {
+    let report = sample_report();
+    let s = to_sarif(&report, "1.2.3");
+    assert_eq!(s["version"], "2.1.0");
+    assert!(s["$schema"].as_str().unwrap().contains("sarif"));
+    let driver = &s["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["name"], "kubectl-ns-policy");
+    assert_eq!(driver["version"], "1.2.3");
+    assert!(driver["informationUri"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    let rules = driver["rules"].as_array().unwrap();
+    let results = s["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results.len(),
+        report
+            .namespaces
+            .iter()
+            .map(|n| n.findings.len())
+            .sum::<usize>()
+    );
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        assert!(r["message"]["text"].is_string());
+        assert!(!r["locations"].as_array().unwrap().is_empty());
+    }
+    for rule in rules {
+        assert!(rule["shortDescription"]["text"].is_string());
+        assert!(rule["help"]["text"].is_string());
+        assert!(rule["properties"]["category"].is_string());
+    }
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let mut dedup = ids.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(ids.len(), dedup.len());
+    let with_file = &results[0]["locations"][0]["physicalLocation"];
+    assert_eq!(with_file["artifactLocation"]["uri"], "repo/ns <&>.yaml");
+    assert_eq!(with_file["region"]["startLine"], 12);
+    let logical = &results[1]["locations"][0];
+    assert!(logical.get("physicalLocation").is_none());
+    assert!(logical["logicalLocations"][0]["fullyQualifiedName"]
+        .as_str()
+        .unwrap()
+        .starts_with("shop-pr-1"));
+}
+
+#[test]
+fn junit_is_well_formed_and_escaped() {
+    let report = sample_report();
+    let x = to_junit(&report, Severity::Error);
+    assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    assert_eq!(x.matches("<testsuite ").count(), 1);
+    assert!(x.contains("<testsuite name=\"kubectl-ns-policy audit\" tests=\"30\""));
+    assert_eq!(x.matches("<testcase ").count(), 30);
+    assert!(x.contains("<testcase classname=\"shop-pr-1\" name=\"labels\">"));
+    assert!(x.contains("<testcase classname=\"shop-prod\" name=\"rbac\"/>"));
+    let failures = x.matches("<failure ").count();
+    assert_eq!(failures, x.matches("</failure>").count());
+    assert_eq!(failures, 2, "{x}");
+    assert!(x.contains("failures=\"2\""), "{x}");
+    assert!(x.contains("<skipped message=\"workload-"));
+    assert!(x.contains("&lt;all&gt;") && x.contains("&quot;"));
+    assert!(x.contains("repo/ns &lt;&amp;&gt;.yaml:12"));
+    assert!(!x.contains("<all>") && !x.contains("<&>"));
+    // Balanced tags.
+    assert_eq!(
+        x.matches("<testcase ").count(),
+        x.matches("</testcase>").count() + x.matches("\"/>\n").count()
+            - x.matches("<skipped ").count()
+    );
+    assert!(x.trim_end().ends_with("</testsuites>"));
+    // Warnings fail at a warning threshold.
+    let mut f = rendered("app");
+    f.label("pod-security.kubernetes.io/warn", None);
+    let report = AuditReport::new(vec![f.audit()]);
+    assert!(!to_junit(&report, Severity::Error).contains("<failure"));
+    assert!(to_junit(&report, Severity::Error).contains("<system-out>"));
+    assert!(to_junit(&report, Severity::Warning).contains("<failure"));
+}
