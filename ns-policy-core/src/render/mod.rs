@@ -2,13 +2,15 @@
 //! LimitRange, ResourceQuota, Role, RoleBindings, NetworkPolicies) from the
 //! baseline. Pure: no I/O, deterministic for the same input.
 //!
-//! [`resolve`] turns what the user asked (`--profile`, `--label`, `--ttl`,
-//! `--set`, the namespace as it exists) into a [`NamespaceSpec`];
-//! [`render`] turns that into a [`Bundle`]. [`gitops`] writes bundles as
-//! kustomize trees; the NetworkPolicies are in `network.rs`.
+//! [`resolve`](fn@resolve) turns what the user asked (`--profile`,
+//! `--label`, `--ttl`, `--set`, the namespace as it exists) into a
+//! [`NamespaceSpec`]; [`render`] turns that into a [`Bundle`]. [`gitops`]
+//! writes bundles as kustomize trees; the NetworkPolicies are in
+//! `network.rs`.
 
 pub mod gitops;
 mod network;
+mod resolve;
 #[cfg(test)]
 mod tests;
 
@@ -25,10 +27,12 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
-use crate::baseline::overrides::{self, Overrides, SetArg};
+use crate::baseline::overrides::{self, Overrides};
 use crate::baseline::{template, Baseline, Profile, SubjectKind};
 use crate::error::{Error, Result};
 use crate::inventory::Kind;
+
+pub use resolve::{effective_profile, resolve, variables, Request, Resolved};
 
 /// Names of the objects of a bundle.
 pub mod names {
@@ -170,177 +174,6 @@ pub struct NamespaceSpec {
     /// Per-namespace overrides of the profile (`--set`), recorded on the
     /// Namespace.
     pub overrides: Overrides,
-}
-
-/// What the user asked for one namespace, before labels and TTL are resolved.
-#[derive(Debug, Clone)]
-pub struct Request<'a> {
-    /// Namespace name.
-    pub name: &'a str,
-    /// `--profile`.
-    pub profile: Option<&'a str>,
-    /// `--label k=v`.
-    pub labels: &'a BTreeMap<String, String>,
-    /// `--ttl` when given explicitly.
-    pub ttl: Option<std::time::Duration>,
-    /// `--set` arguments.
-    pub set: &'a [SetArg],
-    /// The namespace as it exists in the cluster, if it does.
-    pub existing: Option<&'a Namespace>,
-    /// Now.
-    pub now: DateTime<Utc>,
-}
-
-/// A resolved namespace spec and the required labels still missing (to be
-/// asked for on a TTY, else an error naming `--label`).
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    /// The spec (labels may lack the `missing` ones).
-    pub spec: NamespaceSpec,
-    /// Required labels without a value.
-    pub missing: Vec<String>,
-}
-
-/// Resolves profile, labels, overrides and TTL of a namespace.
-///
-/// Profile: `--profile`, else the existing namespace's `ns-policy.io/profile`
-/// label, else the baseline's name rules. Labels: `--label` wins over the
-/// existing namespace's labels, which win over the inferred environment; a
-/// `--label` contradicting a fixed label of the profile is an error.
-/// Overrides: the existing namespace's, changed by `--set`. TTL: an
-/// explicit `--ttl` sets a new expiry from now; otherwise an existing
-/// namespace keeps its created-at/expires-at, and a new namespace of a
-/// profile with a TTL gets the profile's.
-pub fn resolve(baseline: &Baseline, req: &Request<'_>) -> Result<Resolved> {
-    crate::names::validate_namespace_name(req.name)?;
-    if crate::baseline::SYSTEM_NAMESPACES.contains(&req.name) {
-        // A default deny in kube-system cuts the cluster's own traffic.
-        return Err(Error::InvalidInput(format!(
-            "refusing to apply the baseline to system namespace {:?} (system namespaces: {})",
-            req.name,
-            crate::baseline::SYSTEM_NAMESPACES.join(", ")
-        )));
-    }
-    let existing_labels = req
-        .existing
-        .and_then(|n| n.metadata.labels.clone())
-        .unwrap_or_default();
-    let annotations = req
-        .existing
-        .and_then(|n| n.metadata.annotations.clone())
-        .unwrap_or_default();
-    let profile = match req.profile {
-        Some(p) => baseline.select_profile(req.name, Some(p))?.to_string(),
-        None => baseline
-            .profile_of_existing(req.name, &existing_labels)
-            .0
-            .to_string(),
-    };
-    let existing_overrides = overrides::from_annotations(Some(&annotations))
-        .map_err(|e| Error::InvalidInput(format!("namespace {:?}: {e}", req.name)))?
-        .unwrap_or_default();
-    let overrides = overrides::merge(existing_overrides, req.set);
-    let profile_def = effective_profile(baseline, &profile, &overrides)?;
-    let mut labels = BTreeMap::new();
-    if let Some(env) = baseline.infer_env(req.name, &profile) {
-        labels.insert(baseline.env_label().to_string(), env);
-    }
-    for key in &baseline.spec.required_labels {
-        if let Some(v) = existing_labels.get(key).filter(|v| !v.is_empty()) {
-            labels.insert(key.clone(), v.clone());
-        }
-    }
-    labels.extend(req.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let missing: Vec<String> = baseline
-        .spec
-        .required_labels
-        .iter()
-        .filter(|k| labels.get(*k).is_none_or(|v| v.is_empty()))
-        .cloned()
-        .collect();
-    if missing.is_empty() {
-        let vars = variables(baseline, req.name, &profile, &labels);
-        for (key, value) in req.labels {
-            let Some(fixed) = profile_def.labels.get(key) else {
-                continue;
-            };
-            let fixed = template::expand(fixed, &vars).map_err(|e| {
-                Error::InvalidInput(format!("namespace {:?}: label {key}: {e}", req.name))
-            })?;
-            if &fixed != value {
-                return Err(Error::InvalidInput(format!(
-                    "--label {key}={value} contradicts profile {profile}, which sets {key}={fixed} on namespace {:?}",
-                    req.name
-                )));
-            }
-        }
-    }
-    let lifecycle = baseline.lifecycle();
-    let parse_time = |key: &str| {
-        annotations
-            .get(key)
-            .and_then(|v| crate::baseline::parse_time(v))
-    };
-    let profile_ttl = match &profile_def.ttl {
-        Some(t) => Some(crate::baseline::parse_duration(t).map_err(Error::InvalidInput)?),
-        None => None,
-    };
-    let from_now = |ttl: std::time::Duration, what: &str| {
-        chrono::Duration::from_std(ttl)
-            .map(|d| req.now + d)
-            .map_err(|e| Error::InvalidInput(format!("{what}: {e}")))
-    };
-    let created = parse_time(&lifecycle.created_at_annotation).unwrap_or(req.now);
-    let (created_at, expires_at) = match (req.ttl, profile_ttl) {
-        (Some(ttl), _) => (Some(created), Some(from_now(ttl, "--ttl")?)),
-        (None, Some(ttl)) => {
-            let expires = match parse_time(&lifecycle.expires_at_annotation) {
-                Some(t) => t,
-                None => from_now(ttl, "ttl")?,
-            };
-            (Some(created), Some(expires))
-        }
-        (None, None) => (None, None),
-    };
-    Ok(Resolved {
-        spec: NamespaceSpec {
-            name: req.name.to_string(),
-            profile,
-            labels,
-            created_at,
-            expires_at,
-            overrides,
-        },
-        missing,
-    })
-}
-
-/// The profile of a namespace with its overrides applied.
-pub fn effective_profile(
-    baseline: &Baseline,
-    profile: &str,
-    overrides: &Overrides,
-) -> Result<Profile> {
-    let p = baseline.profile(profile)?;
-    if overrides.is_empty() {
-        return Ok(p.clone());
-    }
-    overrides::apply(p, overrides).map_err(Error::InvalidInput)
-}
-
-/// The template variables of a namespace: `name`, `profile`, the captures of
-/// its profile's name rule and its labels.
-pub fn variables(
-    baseline: &Baseline,
-    name: &str,
-    profile: &str,
-    labels: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let mut vars = labels.clone();
-    vars.extend(baseline.captures(name, profile));
-    vars.insert("name".into(), name.to_string());
-    vars.insert("profile".into(), profile.to_string());
-    vars
 }
 
 /// Formats a time as the RFC 3339 UTC string used in annotations.
