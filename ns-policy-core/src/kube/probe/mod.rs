@@ -1,0 +1,184 @@
+//! The live runner: probe pods in the cluster and `agnhost connect` by exec.
+//!
+//! [`run`] creates the pods, waits for them, predicts and observes; it never
+//! deletes anything, so that the caller can cancel it (timeout, Ctrl-C) and
+//! then always call [`cleanup`](fn@cleanup). [`sweep`] removes leftovers of
+//! earlier runs.
+
+mod cleanup;
+mod observe;
+mod pods;
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use kube::api::ListParams;
+use kube::{Api, Client};
+use tokio::time::Instant;
+
+use crate::error::Error;
+use crate::netpol::{Evaluator, NamespaceInfo};
+use crate::probe::{ProbePlan, ProbeReport};
+
+pub use cleanup::{cleanup, sweep};
+pub use observe::{connect, observe};
+pub use pods::{create_pods, wait_ready};
+
+/// Errors of a live probe.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProbeError {
+    /// A namespace named on the command line does not exist.
+    #[error("namespace {0:?} not found")]
+    NamespaceNotFound(String),
+    /// Admission (Pod Security, quota, a webhook) or validation refused a
+    /// probe pod; the server's messages, one per pod.
+    #[error("{}", .0.join("; "))]
+    Rejected(Vec<String>),
+    /// A probe pod cannot start (image pull, container config, crash).
+    #[error("probe pod {namespace}/{pod} cannot start: {reason}: {message}")]
+    PodFailed {
+        /// Namespace.
+        namespace: String,
+        /// Pod.
+        pod: String,
+        /// Reason (ErrImagePull, CreateContainerConfigError...).
+        reason: String,
+        /// The kubelet's message.
+        message: String,
+    },
+    /// Pods were not Ready before the deadline.
+    #[error("probe pods not ready after {:.1}s: {pending}", waited.as_secs_f64())]
+    NotReady {
+        /// Time waited.
+        waited: Duration,
+        /// What each pending pod was waiting for.
+        pending: String,
+    },
+    /// An API error.
+    #[error(transparent)]
+    Api(#[from] Error),
+}
+
+/// Tuning of the live run.
+#[derive(Clone, Debug)]
+pub struct LiveOptions {
+    /// Connections in flight at once.
+    pub concurrency: usize,
+    /// `agnhost connect --timeout`.
+    pub connect_timeout: Duration,
+    /// How long a cell that disagrees with the prediction is retried
+    /// (policy programming lags).
+    pub retry_window: Duration,
+    /// Pause between retry rounds.
+    pub retry_interval: Duration,
+    /// Poll interval while waiting for pods.
+    pub poll_interval: Duration,
+    /// When the whole run must end.
+    pub deadline: Instant,
+}
+
+impl LiveOptions {
+    /// Defaults (8 parallel connections, 2 s connect timeout, mismatches
+    /// retried every second for 8 s) with the given deadline.
+    pub fn with_deadline(deadline: Instant) -> Self {
+        LiveOptions {
+            concurrency: 8,
+            connect_timeout: Duration::from_secs(2),
+            retry_window: Duration::from_secs(8),
+            retry_interval: Duration::from_secs(1),
+            poll_interval: Duration::from_millis(500),
+            deadline,
+        }
+    }
+}
+
+/// A pod that was deleted.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PodRef {
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+/// Reads the probed namespaces (which must exist) and their NetworkPolicies.
+pub async fn load_evaluator(
+    client: &Client,
+    namespaces: &[String],
+) -> Result<Evaluator, ProbeError> {
+    let ns_api: Api<Namespace> = Api::all(client.clone());
+    let results = futures::future::join_all(namespaces.iter().map(|ns| {
+        let ns_api = ns_api.clone();
+        let client = client.clone();
+        async move {
+            let got = ns_api
+                .get_opt(ns)
+                .await
+                .map_err(|e| ProbeError::Api(Error::from_kube("get", "namespaces", None, e)))?;
+            let Some(obj) = got else {
+                return Err(ProbeError::NamespaceNotFound(ns.clone()));
+            };
+            let np: Api<NetworkPolicy> = Api::namespaced(client, ns);
+            let policies = np.list(&ListParams::default()).await.map_err(|e| {
+                ProbeError::Api(Error::from_kube(
+                    "list",
+                    "networkpolicies.networking.k8s.io",
+                    Some(ns),
+                    e,
+                ))
+            })?;
+            let info = NamespaceInfo::new(ns.clone(), obj.metadata.labels.unwrap_or_default());
+            Ok::<_, ProbeError>((info, policies.items))
+        }
+    }))
+    .await;
+    let mut infos = Vec::new();
+    let mut policies = Vec::new();
+    for r in results {
+        let (info, mut p) = r?;
+        infos.push(info);
+        policies.append(&mut p);
+    }
+    Ok(Evaluator::new(infos, policies))
+}
+
+/// The whole live probe except cleanup: read policies, create pods, wait
+/// for them, predict with the pods' IPs, observe, report. Call
+/// [`cleanup`](fn@cleanup) afterwards whatever happens (also when this
+/// future is dropped).
+pub async fn run(
+    client: &Client,
+    plan: &ProbePlan,
+    evaluator: &Evaluator,
+    opts: &LiveOptions,
+    progress: &(dyn Fn(&str) + Send + Sync),
+) -> Result<ProbeReport, ProbeError> {
+    let n = plan.namespaces().len();
+    progress(&format!(
+        "creating {} probe pods in {n} namespace(s) (run {})",
+        2 * n,
+        plan.run_id()
+    ));
+    create_pods(client, plan).await?;
+    progress("waiting for probe pods to be Running and Ready");
+    let ips = wait_ready(client, plan, opts).await?;
+    let prediction = plan.predict(evaluator, &ips);
+    let external = plan.predict_external(evaluator, &ips);
+    progress(&format!(
+        "probing {} cell(s) ({n}×{n} namespace pairs × {} port(s){})",
+        plan.cell_count() + external.len(),
+        plan.ports().len(),
+        if external.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", and {} target(s) from each namespace",
+                plan.targets().len()
+            )
+        }
+    ));
+    let observed = observe(client, plan, &ips, &prediction, &external, opts, progress).await;
+    Ok(ProbeReport::live(plan, &prediction, &external, &observed))
+}
