@@ -172,16 +172,56 @@ pub fn audit(
     now: DateTime<Utc>,
 ) -> AuditReport {
     let index = inventory.cluster_role_index();
-    let mut reports: Vec<NamespaceReport> = inventory
-        .views(targets, &index)
-        .into_iter()
-        .map(|mut view| {
-            view.psa_dry_run_warnings = psa.get(view.name()).cloned();
-            audit_namespace(baseline, &view, now)
-        })
-        .collect();
+    let mut views = inventory.views(targets, &index);
+    for view in &mut views {
+        view.psa_dry_run_warnings = psa.get(view.name()).cloned();
+    }
+    let mut reports = audit_views(baseline, &views, now);
     reports.sort_by(|a, b| a.name.cmp(&b.name));
     AuditReport::new(reports)
+}
+
+/// Namespaces audited on one thread; more are shared out over the cores.
+const PER_THREAD: usize = 64;
+
+/// Audits every view, on all cores for big audits (the rules are pure and
+/// each namespace is judged alone), keeping the order.
+fn audit_views(
+    baseline: &Baseline,
+    views: &[crate::inventory::NamespaceView<'_>],
+    now: DateTime<Utc>,
+) -> Vec<NamespaceReport> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(views.len().div_ceil(PER_THREAD))
+        .max(1);
+    if threads == 1 {
+        return views
+            .iter()
+            .map(|v| audit_namespace(baseline, v, now))
+            .collect();
+    }
+    let chunk = views.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = views
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|v| audit_namespace(baseline, v, now))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(views.len());
+        for h in handles {
+            match h.join() {
+                Ok(mut part) => out.append(&mut part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 /// The offline audit (`audit -f`): the covered Namespace objects of the

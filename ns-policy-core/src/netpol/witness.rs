@@ -323,7 +323,8 @@ fn peer_endpoint(
             let mut labels = satisfying_labels(sel)?;
             let name = labels
                 .remove(NAMESPACE_NAME_LABEL)
-                .unwrap_or_else(|| format!("ns-policy-sample-{index}"));
+                // Unique across calls sharing `namespaces`.
+                .unwrap_or_else(|| format!("ns-policy-sample-{}", namespaces.len()));
             if name == namespace {
                 if !crate::selector::matches(sel, namespace_labels) {
                     return None;

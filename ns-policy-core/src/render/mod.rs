@@ -208,8 +208,11 @@ impl Ctx<'_> {
     /// Expands every string of a profile part (allows, RBAC).
     fn expand_all<T>(&self, what: &str, value: &T) -> Result<T>
     where
-        T: Serialize + serde::de::DeserializeOwned,
+        T: Serialize + serde::de::DeserializeOwned + Clone,
     {
+        if !erased_json::Json::uses_templates(value) {
+            return Ok(value.clone());
+        }
         let mut v =
             serde_json::to_value(value).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))?;
         template::expand_value(&mut v, &self.vars)

@@ -16,10 +16,14 @@ impl Ctx<'_, '_> {
         isolated: (bool, bool),
     ) {
         let ns = self.ns;
-        let Some(expected) = self.expected() else {
+        if self.expected().is_none() {
+            return;
+        }
+        // Borrowed out of the context while findings are pushed, then put back.
+        let Some(Some(bundle)) = self.bundle.take() else {
             return;
         };
-        let expected: Vec<NetworkPolicy> = expected
+        let expected: Vec<&NetworkPolicy> = bundle
             .network_policies()
             .filter(|p| {
                 !matches!(
@@ -27,17 +31,21 @@ impl Ctx<'_, '_> {
                     render::names::DEFAULT_DENY | render::names::ALLOW_DNS
                 )
             })
-            .cloned()
             .collect();
+        // One evaluator for the samples of every expected allow.
+        let mut namespaces = vec![NamespaceInfo::new(ns, ns_labels.clone())];
+        let samples: Vec<Vec<witness::Sample>> = expected
+            .iter()
+            .map(|want| witness::samples(want, ns, ns_labels, &mut namespaces))
+            .collect();
+        let evaluator = Evaluator::new(namespaces, live.to_vec());
         let live_normalized: Vec<serde_json::Value> =
             live.iter().map(witness::normalized).collect();
-        for want in &expected {
+        for (want, samples) in expected.iter().zip(&samples) {
+            let want: &NetworkPolicy = want;
             let name = name_of(&want.metadata).to_string();
             let same_named = pols.iter().find(|p| name_of(&p.object.metadata) == name);
             let source = same_named.and_then(|p| p.source.as_ref());
-            let mut namespaces = vec![NamespaceInfo::new(ns, ns_labels.clone())];
-            let samples = witness::samples(want, ns, ns_labels, &mut namespaces);
-            let evaluator = Evaluator::new(namespaces, live.to_vec());
             let blocked: Vec<(String, String)> = samples
                 .iter()
                 .filter_map(|s| {
@@ -107,5 +115,6 @@ impl Ctx<'_, '_> {
                 source,
             );
         }
+        let _ = self.bundle.set(Some(bundle));
     }
 }

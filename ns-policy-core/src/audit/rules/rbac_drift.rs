@@ -11,21 +11,22 @@ use crate::inventory::subject_namespace;
 use crate::render::Object;
 
 /// `(apiGroup, resource, verb, resourceName)` tuples a rule list grants.
-fn grants(rules: &[PolicyRule]) -> BTreeSet<(String, String, String, String)> {
+type Grant<'r> = (&'r str, &'r str, &'r str, &'r str);
+
+fn grants(rules: &[PolicyRule]) -> BTreeSet<Grant<'_>> {
     let mut out = BTreeSet::new();
     for r in rules {
-        let groups = r.api_groups.clone().unwrap_or_default();
-        let resources = r.resources.clone().unwrap_or_default();
-        let names = r
-            .resource_names
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| vec![String::new()]);
-        for g in &groups {
-            for res in &resources {
+        let groups = r.api_groups.as_deref().unwrap_or_default();
+        let resources = r.resources.as_deref().unwrap_or_default();
+        let names: Vec<&str> = match r.resource_names.as_deref() {
+            Some(n) if !n.is_empty() => n.iter().map(String::as_str).collect(),
+            _ => vec![""],
+        };
+        for g in groups {
+            for res in resources {
                 for v in &r.verbs {
                     for n in &names {
-                        out.insert((g.clone(), res.clone(), v.clone(), n.clone()));
+                        out.insert((g.as_str(), res.as_str(), v.as_str(), *n));
                     }
                 }
             }
@@ -34,8 +35,8 @@ fn grants(rules: &[PolicyRule]) -> BTreeSet<(String, String, String, String)> {
     out
 }
 
-fn show(t: &(String, String, String, String)) -> String {
-    let group = if t.0.is_empty() { "core" } else { &t.0 };
+fn show(t: &Grant<'_>) -> String {
+    let group = if t.0.is_empty() { "core" } else { t.0 };
     let name = if t.3.is_empty() {
         String::new()
     } else {
@@ -65,12 +66,20 @@ fn role_ref(rb: &RoleBinding) -> (String, String) {
 impl Ctx<'_, '_> {
     pub(super) fn rbac_drift(&mut self) {
         self.cluster_role_bindings();
-        let Some(expected) = self.expected() else {
+        if self.expected().is_none() {
+            return;
+        }
+        // Borrowed out of the context while findings are pushed, then put back.
+        let Some(Some(bundle)) = self.bundle.take() else {
             return;
         };
-        let expected: Vec<Object> = expected.objects.clone();
+        self.rbac_against(&bundle.objects);
+        let _ = self.bundle.set(Some(bundle));
+    }
+
+    fn rbac_against(&mut self, expected: &[Object]) {
         let ns = self.ns;
-        for obj in &expected {
+        for obj in expected {
             match obj {
                 Object::Role(want) => self.role_drift(want),
                 // A binding to a required label the namespace lacks is
