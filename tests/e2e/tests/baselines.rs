@@ -418,7 +418,9 @@ fn flux_environments_written_as_base_and_overlays_and_applied_with_kustomize() {
         overlay.contains("patch-resourcequota-ns-policy-quota.yaml"),
         "{overlay}"
     );
-    kubectl(&c, &["apply", "-k", &out]);
+    // Server-side, as Flux applies: a client-side create of the default
+    // ServiceAccount races the controller that makes it.
+    kubectl(&c, &["apply", "--server-side", "-k", &out]);
     let env = c.kubectl_ok(&[
         "get",
         "namespace",
