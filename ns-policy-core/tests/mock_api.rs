@@ -1061,6 +1061,81 @@ async fn probe_cleanup_deletes_the_run_pods_even_after_the_run_is_cancelled() {
     }
 }
 
+#[tokio::test]
+async fn probe_sweep_of_every_namespace_follows_continue_tokens() {
+    // `probe --cleanup` with no namespace lists leftovers cluster-wide: on a
+    // big cluster that is more than one page, and every page is deleted.
+    let leftover = |ns: &str, name: &str| {
+        stored(
+            json!({"metadata": {"name": name, "namespace": ns, "labels": {"ns-policy.io/probe-run": "old"}}}),
+            "40",
+            "kubectl-ns-policy",
+        )
+    };
+    let mut steps = vec![
+        step(
+            Method::GET,
+            "/api/v1/pods",
+            list_of(
+                "PodList",
+                vec![
+                    leftover("pr-1", "nsp-probe-server-old"),
+                    leftover("pr-2", "nsp-probe-client-old"),
+                ],
+                "page2",
+            ),
+        ),
+        step(
+            Method::GET,
+            "/api/v1/pods",
+            list_of(
+                "PodList",
+                vec![leftover("pr-3", "nsp-probe-server-old")],
+                "",
+            ),
+        ),
+    ];
+    for (ns, name) in [
+        ("pr-1", "nsp-probe-server-old"),
+        ("pr-2", "nsp-probe-client-old"),
+        ("pr-3", "nsp-probe-server-old"),
+    ] {
+        steps.push(step(
+            Method::DELETE,
+            format!("/api/v1/namespaces/{ns}/pods/{name}"),
+            ok(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns}})),
+        ));
+    }
+    let (deleted, seen) = with_api(steps, |c| async move { probe::sweep(&c, &[]).await }).await;
+    let deleted: Vec<String> = deleted
+        .expect("swept")
+        .into_iter()
+        .map(|p| format!("{}/{}", p.namespace, p.name))
+        .collect();
+    assert_eq!(
+        deleted,
+        [
+            "pr-1/nsp-probe-server-old",
+            "pr-2/nsp-probe-client-old",
+            "pr-3/nsp-probe-server-old"
+        ]
+    );
+    let pages: Vec<(Option<&str>, Option<&str>)> = seen
+        .iter()
+        .filter(|r| r.method == Method::GET)
+        .map(|r| (r.param("continue"), r.param("limit")))
+        .collect();
+    assert_eq!(pages, [(None, Some("500")), (Some("page2"), Some("500"))]);
+    for r in seen.iter().filter(|r| r.method == Method::GET) {
+        assert!(
+            r.param("labelSelector")
+                .is_some_and(|s| s.contains("ns-policy.io/probe-run")),
+            "{:?}",
+            r.param("labelSelector")
+        );
+    }
+}
+
 // ------------------------------------------------------------------------
 // gc
 // ------------------------------------------------------------------------

@@ -65,8 +65,9 @@ fn merge<T>(parts: Vec<Access<Vec<T>>>) -> Access<Vec<T>> {
     Access::Known(out)
 }
 
-/// One paginated LIST (following `continue` tokens).
-async fn list_pages<K>(
+/// One paginated LIST (following `continue` tokens), the one way this
+/// crate lists anything.
+pub(crate) async fn list_pages<K>(
     api: &Api<K>,
     kind: Kind,
     ns: Option<&str>,

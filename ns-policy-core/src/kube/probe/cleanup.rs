@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{DeleteParams, ListParams};
+use kube::api::DeleteParams;
 use kube::{Api, Client};
 
 use super::{PodRef, ProbeError};
 use crate::error::Error;
+use crate::inventory::Kind;
+use crate::kube::list::list_pages;
 use crate::probe::{leftover_selector, ProbePlan};
 
 async fn delete_by_label(
@@ -21,13 +23,10 @@ async fn delete_by_label(
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
-    let list = api
-        .list(&ListParams::default().labels(selector))
-        .await
-        .map_err(|e| Error::from_kube("list", "pods", namespace, e))?;
+    let pods = list_pages(&api, Kind::Pod, namespace, Some(selector)).await?;
     let dp = DeleteParams::default().grace_period(0);
     let mut deleted = Vec::new();
-    for pod in list.items {
+    for pod in pods {
         let (Some(ns), Some(name)) = (pod.metadata.namespace, pod.metadata.name) else {
             continue;
         };

@@ -13,11 +13,12 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use kube::api::ListParams;
 use kube::{Api, Client};
 use tokio::time::Instant;
 
 use crate::error::Error;
+use crate::inventory::Kind;
+use crate::kube::list::list_pages;
 use crate::netpol::{Evaluator, NamespaceInfo};
 use crate::probe::{ProbePlan, ProbeReport};
 
@@ -121,16 +122,9 @@ pub async fn load_evaluator(
                 return Err(ProbeError::NamespaceNotFound(ns.clone()));
             };
             let np: Api<NetworkPolicy> = Api::namespaced(client, ns);
-            let policies = np.list(&ListParams::default()).await.map_err(|e| {
-                ProbeError::Api(Error::from_kube(
-                    "list",
-                    "networkpolicies.networking.k8s.io",
-                    Some(ns),
-                    e,
-                ))
-            })?;
+            let policies = list_pages(&np, Kind::NetworkPolicy, Some(ns), None).await?;
             let info = NamespaceInfo::new(ns.clone(), obj.metadata.labels.unwrap_or_default());
-            Ok::<_, ProbeError>((info, policies.items))
+            Ok::<_, ProbeError>((info, policies))
         }
     }))
     .await;

@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 
 use k8s_openapi::api::core::v1::{LimitRange, Pod};
-use kube::api::{ListParams, PostParams};
+use kube::api::PostParams;
 use kube::{Api, Client};
 use tokio::time::Instant;
 
 use super::{LiveOptions, ProbeError};
 use crate::error::Error;
+use crate::inventory::Kind;
+use crate::kube::list::list_pages;
 use crate::probe::status::{pod_state, PodState};
 use crate::probe::{ProbeIps, ProbePlan, Role};
 
@@ -18,12 +20,7 @@ use crate::probe::{ProbeIps, ProbePlan, Role};
 pub async fn create_pods(client: &Client, plan: &ProbePlan) -> Result<(), ProbeError> {
     let limit_ranges = futures::future::join_all(plan.namespaces().iter().map(|ns| {
         let api: Api<LimitRange> = Api::namespaced(client.clone(), ns);
-        async move {
-            api.list(&ListParams::default())
-                .await
-                .map(|l| l.items)
-                .map_err(|e| Error::from_kube("list", "limitranges", Some(ns), e))
-        }
+        async move { list_pages(&api, Kind::LimitRange, Some(ns), None).await }
     }))
     .await;
     let mut pods = Vec::new();
@@ -80,16 +77,15 @@ pub async fn wait_ready(
     opts: &LiveOptions,
 ) -> Result<ProbeIps, ProbeError> {
     let start = Instant::now();
-    let lp = ListParams::default().labels(&plan.run_selector());
+    let selector = plan.run_selector();
     loop {
         let lists = futures::future::join_all(plan.namespaces().iter().map(|ns| {
             let api: Api<Pod> = Api::namespaced(client.clone(), ns);
-            let lp = lp.clone();
+            let selector = &selector;
             async move {
-                api.list(&lp)
+                list_pages(&api, Kind::Pod, Some(ns), Some(selector))
                     .await
-                    .map(|l| (ns.clone(), l.items))
-                    .map_err(|e| Error::from_kube("list", "pods", Some(ns), e))
+                    .map(|items| (ns.clone(), items))
             }
         }))
         .await;
