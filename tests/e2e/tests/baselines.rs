@@ -3,8 +3,9 @@
 //! when one value is changed by hand, and their allows hold when probed.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use ns_policy_e2e::{cluster, code, stderr, stdout, unique_name, Cluster};
+use ns_policy_e2e::{cluster, code, stderr, stdout, unique_name, Cluster, NamespaceGuard};
 use serde_json::Value;
 
 fn baseline(name: &str) -> String {
@@ -99,13 +100,27 @@ fn kubectl(c: &Cluster, args: &[&str]) {
     c.kubectl_ok(args);
 }
 
-fn ensure_namespace(c: &Cluster, name: &str) {
-    let out = c.kubectl(&["create", "namespace", name]);
-    assert!(
-        out.status.success() || stderr(&out).contains("AlreadyExists"),
-        "{}",
-        stderr(&out)
-    );
+/// Creates `name` unless it exists; the guard deletes it only if this test
+/// created it (a cluster's own `monitoring` is left alone). One still
+/// terminating from an earlier run is waited out first.
+fn ensure_namespace(c: &Cluster, name: &str) -> NamespaceGuard {
+    let mut created = false;
+    let settled = c.wait_for(Duration::from_secs(90), || {
+        let out = c.kubectl(&["create", "namespace", name]);
+        if out.status.success() {
+            created = true;
+            return true;
+        }
+        assert!(stderr(&out).contains("AlreadyExists"), "{}", stderr(&out));
+        let phase = c.kubectl(&["get", "namespace", name, "-o", "jsonpath={.status.phase}"]);
+        stdout(&phase) != "Terminating"
+    });
+    assert!(settled, "namespace {name} is still terminating");
+    if created {
+        c.guard(&[name])
+    } else {
+        c.guard(&[])
+    }
 }
 
 const API_SERVER: &str = "10.244.0.1:6443";
@@ -253,7 +268,7 @@ fn bitvault_per_environment_profiles() {
     assert_clean(&c, &file, &names);
 
     // Prometheus in monitoring scrapes 9090; nothing else gets in.
-    ensure_namespace(&c, "monitoring");
+    let _monitoring = ensure_namespace(&c, "monitoring");
     let report = probe(
         &c,
         &file,
@@ -442,7 +457,7 @@ fn flux_environments_written_as_base_and_overlays_and_applied_with_kustomize() {
     // The override is recorded, so the audit judges prod with it.
     assert_clean(&c, &file, &names);
 
-    ensure_namespace(&c, "flux-system");
+    let _flux = ensure_namespace(&c, "flux-system");
     let report = probe(
         &c,
         &file,
@@ -502,7 +517,7 @@ fn cluster_management_namespaces_isolate_ingress_only() {
     // Egress is open by design: no egress-not-isolated finding.
     assert_clean(&c, &file, &[&ns]);
 
-    ensure_namespace(&c, "fleet-system");
+    let _fleet = ensure_namespace(&c, "fleet-system");
     let report = probe(
         &c,
         &file,
