@@ -16,11 +16,7 @@ impl Ctx<'_, '_> {
         isolated: (bool, bool),
     ) {
         let ns = self.ns;
-        if self.expected().is_none() {
-            return;
-        }
-        // Borrowed out of the context while findings are pushed, then put back.
-        let Some(Some(bundle)) = self.bundle.take() else {
+        let Some(bundle) = self.expected() else {
             return;
         };
         let expected: Vec<&NetworkPolicy> = bundle
@@ -42,7 +38,6 @@ impl Ctx<'_, '_> {
         let live_normalized: Vec<serde_json::Value> =
             live.iter().map(witness::normalized).collect();
         for (want, samples) in expected.iter().zip(&samples) {
-            let want: &NetworkPolicy = want;
             let name = name_of(&want.metadata).to_string();
             let same_named = pols.iter().find(|p| name_of(&p.object.metadata) == name);
             let source = same_named.and_then(|p| p.source.as_ref());
@@ -115,6 +110,5 @@ impl Ctx<'_, '_> {
                 source,
             );
         }
-        let _ = self.bundle.set(Some(bundle));
     }
 }

@@ -16,6 +16,7 @@ mod workloads;
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{Container, PodSpec};
@@ -171,7 +172,9 @@ struct Ctx<'s, 'a> {
     profile: &'s Profile,
     bogus_profile: Option<&'s str>,
     now: DateTime<Utc>,
-    bundle: OnceCell<Option<Bundle>>,
+    /// Rendered on first use; shared so a check can read it while it
+    /// pushes findings.
+    bundle: OnceCell<Option<Rc<Bundle>>>,
     findings: Vec<Finding>,
     unknown: Vec<UnknownCheck>,
 }
@@ -363,7 +366,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
 
     /// The compliant bundle of this namespace (its labels, CHANGE-ME for
     /// required ones it lacks, its overrides), as `create` would render it.
-    fn expected(&self) -> Option<&Bundle> {
+    fn expected(&self) -> Option<Rc<Bundle>> {
         self.bundle
             .get_or_init(|| {
                 let mut labels = BTreeMap::new();
@@ -396,9 +399,9 @@ impl<'s, 'a> Ctx<'s, 'a> {
                     expires_at: ttl.map(|d| self.now + d),
                     overrides,
                 };
-                render::render(self.baseline, &spec).ok()
+                render::render(self.baseline, &spec).ok().map(Rc::new)
             })
-            .as_ref()
+            .clone()
     }
 
     /// The YAML of an object of the compliant bundle (`name` empty: the

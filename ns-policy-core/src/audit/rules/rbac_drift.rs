@@ -66,20 +66,11 @@ fn role_ref(rb: &RoleBinding) -> (String, String) {
 impl Ctx<'_, '_> {
     pub(super) fn rbac_drift(&mut self) {
         self.cluster_role_bindings();
-        if self.expected().is_none() {
-            return;
-        }
-        // Borrowed out of the context while findings are pushed, then put back.
-        let Some(Some(bundle)) = self.bundle.take() else {
+        let Some(expected) = self.expected() else {
             return;
         };
-        self.rbac_against(&bundle.objects);
-        let _ = self.bundle.set(Some(bundle));
-    }
-
-    fn rbac_against(&mut self, expected: &[Object]) {
         let ns = self.ns;
-        for obj in expected {
+        for obj in &expected.objects {
             match obj {
                 Object::Role(want) => self.role_drift(want),
                 // A binding to a required label the namespace lacks is
