@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod baseline;
+pub mod checks;
 pub mod error;
 pub mod gc;
 pub mod inventory;
@@ -25,6 +26,7 @@ pub mod probe;
 pub mod pss;
 pub mod quantity;
 pub mod render;
+pub mod reserved;
 pub mod selector;
 pub mod yaml;
 

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::render::Object;
+use crate::render::BundleObject;
 
 /// How to apply.
 #[derive(Debug, Clone)]
@@ -65,7 +65,7 @@ pub struct FieldChange {
 #[derive(Debug, Clone)]
 pub struct ObjectPlan {
     /// Desired object.
-    pub object: Object,
+    pub object: BundleObject,
     /// Whether it exists now.
     pub exists: bool,
     /// resourceVersion now.
@@ -189,9 +189,9 @@ fn diff_into(path: &str, from: Option<&Value>, to: Option<&Value>, out: &mut Vec
 }
 
 /// `Namespace x` or `NetworkPolicy ns/name`.
-pub fn display_name(obj: &Object, ns: &str) -> String {
+pub fn display_name(obj: &BundleObject, ns: &str) -> String {
     match obj {
-        Object::Namespace(_) => format!("Namespace {ns}"),
+        BundleObject::Namespace(_) => format!("Namespace {ns}"),
         _ => format!("{} {ns}/{}", obj.kind(), obj.name()),
     }
 }

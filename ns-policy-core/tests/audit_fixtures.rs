@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use ns_policy_core::audit::run::{self, Selection};
-use ns_policy_core::audit::{AuditReport, NamespaceReport, Severity};
+use ns_policy_core::audit::{AuditReport, NamespaceReport};
 use ns_policy_core::baseline::Baseline;
+use ns_policy_core::checks::Severity;
 use ns_policy_core::manifests;
 
 fn dir() -> PathBuf {

@@ -19,7 +19,7 @@ use ns_policy_core::kube::{apply, gc, list, probe, psa};
 use ns_policy_core::netpol::{Evaluator, Protocol};
 use ns_policy_core::plan::{Action, ApplyOptions, FieldChange, NamespacePlan, ObjectPlan};
 use ns_policy_core::probe::{ProbeOptions, ProbePlan, Role};
-use ns_policy_core::render::{self, Bundle, NamespaceSpec, Object};
+use ns_policy_core::render::{self, Bundle, BundleObject, NamespaceSpec};
 use ns_policy_core::Error;
 
 // ------------------------------------------------------------------------
@@ -255,7 +255,10 @@ fn bundle() -> Bundle {
 
 /// The plan of the bundle; `state` tells for each object whether it exists
 /// and how many fields would change.
-fn plan_of(namespace_exists: bool, state: impl Fn(&Object) -> (bool, usize)) -> NamespacePlan {
+fn plan_of(
+    namespace_exists: bool,
+    state: impl Fn(&BundleObject) -> (bool, usize),
+) -> NamespacePlan {
     let bundle = bundle();
     NamespacePlan {
         namespace: bundle.namespace,
@@ -284,12 +287,12 @@ fn plan_of(namespace_exists: bool, state: impl Fn(&Object) -> (bool, usize)) -> 
     }
 }
 
-fn is_named(object: &Object, kind: &str, name: &str) -> bool {
+fn is_named(object: &BundleObject, kind: &str, name: &str) -> bool {
     object.kind() == kind && object.name() == name
 }
 
 /// The URL path of a bundle object.
-fn object_path(object: &Object) -> String {
+fn object_path(object: &BundleObject) -> String {
     let i = object.kind_id().info();
     let base = if i.group.is_empty() {
         format!("/api/{}", i.version)
@@ -297,7 +300,7 @@ fn object_path(object: &Object) -> String {
         format!("/apis/{}/{}", i.group, i.version)
     };
     match object {
-        Object::Namespace(_) => format!("{base}/namespaces/{NS}"),
+        BundleObject::Namespace(_) => format!("{base}/namespaces/{NS}"),
         _ => format!("{base}/namespaces/{NS}/{}/{}", i.plural, object.name()),
     }
 }
@@ -466,12 +469,14 @@ async fn plan_of_an_existing_namespace_uses_a_server_side_dry_run_and_never_writ
         let path = object_path(obj);
         match obj {
             // Read by the caller: only the dry run.
-            Object::Namespace(_) => steps.push(step(Method::PATCH, path, ok(ns_after.clone()))),
-            Object::ServiceAccount(_) => {
+            BundleObject::Namespace(_) => {
+                steps.push(step(Method::PATCH, path, ok(ns_after.clone())))
+            }
+            BundleObject::ServiceAccount(_) => {
                 steps.push(step(Method::GET, &path, ok(sa_now.clone())));
                 steps.push(step(Method::PATCH, path, ok(sa_after.clone())));
             }
-            Object::LimitRange(_) => {
+            BundleObject::LimitRange(_) => {
                 steps.push(step(Method::GET, &path, ok(limits.clone())));
                 steps.push(step(Method::PATCH, path, ok(limits.clone())));
             }

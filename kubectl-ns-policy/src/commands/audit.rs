@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context, Result};
 use dialoguer::console::Term;
 use ns_policy_core::audit::run::{self, Selection};
-use ns_policy_core::audit::{self, AuditReport, Severity};
+use ns_policy_core::audit::{self, AuditReport};
 use ns_policy_core::baseline::Baseline;
-use ns_policy_core::kube::apply;
+use ns_policy_core::checks::Severity;
+use ns_policy_core::kube::{apply, list};
 use ns_policy_core::manifests;
 use ns_policy_core::plan::{self, ApplyOptions};
 use ns_policy_core::render::{self, Request};
@@ -104,7 +105,7 @@ async fn fix(
         );
     }
     let names: Vec<String> = to_fix.iter().map(|n| n.to_string()).collect();
-    let existing = apply::get_namespaces(client, &names).await?;
+    let existing = list::get_namespaces(client, &names).await?;
     let now = chrono::Utc::now();
     let empty = BTreeMap::new();
     let mut bundles = Vec::new();

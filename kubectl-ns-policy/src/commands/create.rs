@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Namespace;
 use ns_policy_core::baseline::overrides;
 use ns_policy_core::baseline::Baseline;
-use ns_policy_core::kube::apply;
+use ns_policy_core::kube::{apply, list};
 use ns_policy_core::names::{parse_labels, validate_label_value, validate_namespace_name};
 use ns_policy_core::plan::{Action, ApplyOptions, NamespacePlan, ObjectResult};
 use ns_policy_core::render::gitops::{self, Layout};
@@ -48,7 +48,7 @@ pub async fn run(g: &Global, args: &CreateArgs) -> Result<ExitStatus> {
         Some(super::connect(g).await?)
     };
     let existing: BTreeMap<String, Option<Namespace>> = match &cluster {
-        Some(c) => apply::get_namespaces(&c.client, &names).await?,
+        Some(c) => list::get_namespaces(&c.client, &names).await?,
         None => BTreeMap::new(),
     };
     let resolved = resolve_all(&baseline, args, &names, &given, &set, &existing)?;

@@ -443,7 +443,7 @@ async fn run_cleanup(g: &Global, args: &ProbeArgs) -> Result<ExitStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ns_policy_core::probe::{Connectivity, Matrix, Summary};
+    use ns_policy_core::probe::{Connectivity, Matrix, ProbeSummary};
 
     fn result(
         from: &str,
@@ -480,7 +480,7 @@ mod tests {
             namespaces: vec!["a".into(), "b".into()],
             ports: vec![8080],
             protocol: Protocol::Tcp,
-            summary: Summary {
+            summary: ProbeSummary {
                 cells: 4,
                 mismatches: 1,
                 ..Default::default()

@@ -37,130 +37,19 @@ pub mod run;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::baseline::Baseline;
+use crate::checks::{Category, Severity};
 pub use crate::inventory::{Access, ClusterRoleIndex, Item, NamespaceView};
 
-pub use report::{to_junit, to_sarif, AuditReport, Summary, SARIF_SCHEMA};
-pub use rules::{check_info, CheckInfo, CHECKS};
+pub use report::{to_junit, to_sarif, AuditReport, AuditSummary, SARIF_SCHEMA};
 
 /// The API version of [`AuditReport`].
 pub const API_VERSION: &str = "ns-policy.io/v1alpha1";
 /// The kind of [`AuditReport`].
 pub const KIND: &str = "AuditReport";
-
-/// The fixed list of check categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Category {
-    /// Required namespace labels and the profile label.
-    Labels,
-    /// Pod Security Admission labels and readiness.
-    PodSecurity,
-    /// ResourceQuota.
-    ResourceQuota,
-    /// Container LimitRange.
-    LimitRange,
-    /// NetworkPolicy isolation.
-    NetworkPolicy,
-    /// DNS egress under isolation.
-    NetworkDns,
-    /// RoleBindings and the default ServiceAccount.
-    Rbac,
-    /// Pod Security Standards of pods and pod templates.
-    WorkloadSecurity,
-    /// Container requests and limits.
-    WorkloadResources,
-    /// Preview expiry and stuck deletion.
-    Lifecycle,
-}
-
-impl Category {
-    /// Every category, in report order.
-    pub const ALL: [Category; 10] = [
-        Category::Labels,
-        Category::PodSecurity,
-        Category::ResourceQuota,
-        Category::LimitRange,
-        Category::NetworkPolicy,
-        Category::NetworkDns,
-        Category::Rbac,
-        Category::WorkloadSecurity,
-        Category::WorkloadResources,
-        Category::Lifecycle,
-    ];
-
-    /// The kebab-case name (`network-dns`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Labels => "labels",
-            Category::PodSecurity => "pod-security",
-            Category::ResourceQuota => "resource-quota",
-            Category::LimitRange => "limit-range",
-            Category::NetworkPolicy => "network-policy",
-            Category::NetworkDns => "network-dns",
-            Category::Rbac => "rbac",
-            Category::WorkloadSecurity => "workload-security",
-            Category::WorkloadResources => "workload-resources",
-            Category::Lifecycle => "lifecycle",
-        }
-    }
-}
-
-impl fmt::Display for Category {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Severity of a finding, ordered `Info < Warning < Error`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth knowing.
-    Info,
-    /// Should be fixed.
-    Warning,
-    /// Breaks the baseline.
-    Error,
-}
-
-impl Severity {
-    /// `info`, `warning` or `error`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Severity {
-    type Err = crate::Error;
-    /// `info`, `warning` (or `warn`), `error` (case-insensitive).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "info" => Ok(Severity::Info),
-            "warning" | "warn" => Ok(Severity::Warning),
-            "error" => Ok(Severity::Error),
-            _ => Err(crate::Error::InvalidInput(format!(
-                "unknown severity {s:?} (expected error, warning or info)"
-            ))),
-        }
-    }
-}
 
 /// One way a namespace breaks the baseline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{check_info, Category, Finding, NamespaceReport, Severity, API_VERSION, KIND};
+use super::{Finding, NamespaceReport, API_VERSION, KIND};
+use crate::checks::{check_info, Category, Severity};
 
 /// The SARIF 2.1.0 JSON schema.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -24,13 +25,13 @@ pub struct AuditReport {
     /// One entry per audited namespace.
     pub namespaces: Vec<NamespaceReport>,
     /// Counts.
-    pub summary: Summary,
+    pub summary: AuditSummary,
 }
 
 /// Counts over an [`AuditReport`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Summary {
+pub struct AuditSummary {
     /// Namespaces audited.
     pub namespaces: usize,
     /// Error findings.
@@ -53,10 +54,10 @@ pub struct Summary {
     pub by_check: BTreeMap<String, usize>,
 }
 
-impl Summary {
+impl AuditSummary {
     /// Counts the findings of `namespaces`.
     pub fn of(namespaces: &[NamespaceReport]) -> Self {
-        let mut s = Summary {
+        let mut s = AuditSummary {
             namespaces: namespaces.len(),
             ..Default::default()
         };
@@ -89,7 +90,7 @@ impl Summary {
 impl AuditReport {
     /// A report over `namespaces` (summary computed).
     pub fn new(namespaces: Vec<NamespaceReport>) -> Self {
-        let summary = Summary::of(&namespaces);
+        let summary = AuditSummary::of(&namespaces);
         AuditReport {
             api_version: API_VERSION.to_string(),
             kind: KIND.to_string(),
@@ -100,7 +101,7 @@ impl AuditReport {
 
     /// The worst severity of any finding.
     pub fn max_severity(&self) -> Option<Severity> {
-        Summary::worst(self.namespaces.iter().flat_map(|n| &n.findings))
+        AuditSummary::worst(self.namespaces.iter().flat_map(|n| &n.findings))
     }
 
     /// True when some finding is at or above `threshold` (`--fail-on`).

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{audit_namespace, Access, AuditReport, Category, NamespaceReport};
+use super::{audit_namespace, Access, AuditReport, NamespaceReport};
 use crate::baseline::Baseline;
+use crate::checks::Category;
 use crate::error::{Error, Result};
 use crate::inventory::{Inventory, Item};
 use crate::pss::Level;

@@ -95,17 +95,17 @@ pub struct SelectorSpec {
     pub match_labels: BTreeMap<String, String>,
     /// Set-based requirements.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub match_expressions: Vec<Requirement>,
+    pub match_expressions: Vec<ExpressionSpec>,
 }
 
 /// A set-based selector requirement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Requirement {
+pub struct ExpressionSpec {
     /// Label key.
     pub key: String,
     /// `In`, `NotIn`, `Exists` or `DoesNotExist`.
-    pub operator: Operator,
+    pub operator: ExpressionOperator,
     /// Values (`In`/`NotIn` only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
@@ -113,7 +113,7 @@ pub struct Requirement {
 
 /// Operator of a requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Operator {
+pub enum ExpressionOperator {
     /// The label is one of the values.
     In,
     /// The label is absent or none of the values.

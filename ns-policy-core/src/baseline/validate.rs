@@ -18,11 +18,11 @@ use crate::yaml::Spanned;
 
 /// Names of the NetworkPolicies the renderer makes itself.
 const BUILTIN_POLICIES: [&str; 5] = [
-    crate::render::names::DEFAULT_DENY,
-    crate::render::names::ALLOW_DNS,
-    crate::render::names::ALLOW_SAME_NAMESPACE,
-    crate::render::names::ALLOW_INGRESS_CONTROLLER,
-    crate::render::names::ALLOW_API_SERVER,
+    crate::reserved::DEFAULT_DENY,
+    crate::reserved::ALLOW_DNS,
+    crate::reserved::ALLOW_SAME_NAMESPACE,
+    crate::reserved::ALLOW_INGRESS_CONTROLLER,
+    crate::reserved::ALLOW_API_SERVER,
 ];
 
 struct Checker<'a> {
@@ -319,15 +319,15 @@ fn profile(c: &Checker<'_>, b: &Baseline, name: &str, p: &Profile) -> Result<()>
     profile_network(c, b, name, p, &at)?;
     profile_rbac(c, b, p, &at)?;
     for (i, s) in p.audit.skip.iter().enumerate() {
-        let ok = crate::audit::check_info(s).is_some()
-            || crate::audit::Category::ALL
+        let ok = crate::checks::check_info(s).is_some()
+            || crate::checks::Category::ALL
                 .iter()
                 .any(|cat| s == cat.as_str() || s.strip_suffix(".*") == Some(cat.as_str()));
         c.ensure(ok, &at(&["audit", "skip", &i.to_string()]), || {
             format!(
                 "{}: {s:?} is neither a check ID (kubectl ns-policy audit -o json lists them) nor a category ({})",
                 what("audit.skip"),
-                crate::audit::Category::ALL.map(|c| c.as_str()).join(", ")
+                crate::checks::Category::ALL.map(|c| c.as_str()).join(", ")
             )
         })?;
     }
@@ -529,7 +529,7 @@ fn selector_ok(c: &Checker<'_>, at: &str, sel: &SelectorSpec) -> Result<()> {
     for (i, r) in sel.match_expressions.iter().enumerate() {
         let a = format!("{at}/matchExpressions/{i}");
         c.label_key(&format!("{a}/key"), "matchExpressions key", &r.key)?;
-        use super::allow::Operator::*;
+        use super::allow::ExpressionOperator::*;
         let needs_values = matches!(r.operator, In | NotIn);
         c.ensure(needs_values != r.values.is_empty(), &a, || {
             if needs_values {
@@ -629,7 +629,7 @@ fn profile_rbac(
             crate::names::validate_subdomain(&sa.name)
                 .map_err(|e| c.err(&a, format!("ServiceAccount name: {e}")))?;
         }
-        c.ensure(sa.name != crate::render::names::SERVICE_ACCOUNT, &a, || {
+        c.ensure(sa.name != crate::reserved::SERVICE_ACCOUNT, &a, || {
             "the default ServiceAccount is rendered by kubectl ns-policy itself; name another one"
                 .into()
         })?;

@@ -13,46 +13,26 @@ use crate::error::{Error, Result};
 use crate::plan::{
     diff, display_name, normalize, Action, ApplyOptions, NamespacePlan, ObjectPlan, ObjectResult,
 };
-use crate::render::{Bundle, Object};
+use crate::render::{Bundle, BundleObject};
 
-fn api_for(client: &Client, obj: &Object, namespace: &str) -> Api<DynamicObject> {
+fn api_for(client: &Client, obj: &BundleObject, namespace: &str) -> Api<DynamicObject> {
     let ar = super::api_resource(obj.kind_id());
     match obj {
-        Object::Namespace(_) => Api::all_with(client.clone(), &ar),
+        BundleObject::Namespace(_) => Api::all_with(client.clone(), &ar),
         _ => Api::namespaced_with(client.clone(), namespace, &ar),
     }
 }
 
-fn scope(obj: &Object, namespace: &str) -> Option<String> {
+fn scope(obj: &BundleObject, namespace: &str) -> Option<String> {
     match obj {
-        Object::Namespace(_) => None,
+        BundleObject::Namespace(_) => None,
         _ => Some(namespace.to_string()),
     }
 }
 
-/// Reads the given namespaces (None for those that do not exist).
-pub async fn get_namespaces(
-    client: &Client,
-    names: &[String],
-) -> Result<BTreeMap<String, Option<Namespace>>> {
-    let api: Api<Namespace> = Api::all(client.clone());
-    let found = try_join_all(names.iter().map(|n| {
-        let api = api.clone();
-        async move {
-            let ns = api
-                .get_opt(n)
-                .await
-                .map_err(|e| Error::from_kube("get", "namespaces", None, e))?;
-            Ok::<_, Error>((n.clone(), ns))
-        }
-    }))
-    .await?;
-    Ok(found.into_iter().collect())
-}
-
 async fn dry_apply(
     api: &Api<DynamicObject>,
-    obj: &Object,
+    obj: &BundleObject,
     manager: &str,
     force: bool,
 ) -> std::result::Result<DynamicObject, kube::Error> {
@@ -107,7 +87,7 @@ pub async fn plan(
 
 async fn plan_object(
     client: &Client,
-    obj: &Object,
+    obj: &BundleObject,
     ns: &str,
     existing_ns: Option<&Namespace>,
     opts: &ApplyOptions,
@@ -116,7 +96,7 @@ async fn plan_object(
     let scope = scope(obj, ns);
     let current = match (obj, existing_ns) {
         // The caller has just read the namespace.
-        (Object::Namespace(_), Some(n)) => Some(
+        (BundleObject::Namespace(_), Some(n)) => Some(
             serde_json::from_value::<DynamicObject>(serde_json::to_value(n).unwrap_or_default())
                 .map_err(|e| Error::InvalidInput(format!("namespace {ns}: {e}")))?,
         ),
@@ -229,7 +209,7 @@ async fn execute_object(
     }
     let scope = scope(obj, ns);
     let api = api_for(client, obj, ns);
-    if opts.server_dry_run && !namespace_exists && !matches!(obj, Object::Namespace(_)) {
+    if opts.server_dry_run && !namespace_exists && !matches!(obj, BundleObject::Namespace(_)) {
         // Namespaced objects of a namespace that does not exist yet cannot be
         // dry-run by the server (NamespaceLifecycle); the Namespace itself is.
         return Ok(result(p.action(), None));
@@ -263,7 +243,7 @@ async fn execute_object(
             .any(|m| m.manager.as_deref() != Some(opts.field_manager.as_str()));
         // The controller-manager may have made the default ServiceAccount
         // between plan and apply.
-        if others && matches!(obj, Object::ServiceAccount(_)) {
+        if others && matches!(obj, BundleObject::ServiceAccount(_)) {
             Action::Configured
         } else {
             Action::Created

@@ -46,7 +46,7 @@ pub async fn audit_live(
         .cloned()
         .collect();
     if !missing.is_empty() {
-        let found = super::apply::get_namespaces(client, &missing).await?;
+        let found = list::get_namespaces(client, &missing).await?;
         let absent: Vec<&str> = found
             .iter()
             .filter(|(_, ns)| ns.is_none())

@@ -4,6 +4,8 @@
 //! [`Access::Forbidden`] so the checks that needed it report `unknown`, and
 //! the rest of the audit goes on.
 
+use std::collections::BTreeMap;
+
 use futures::future::try_join_all;
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::NamespaceResourceScope;
@@ -47,7 +49,7 @@ where
             None => Api::all(client.clone()),
             Some(n) => Api::namespaced(client.clone(), n),
         };
-        async move { paginate(&api, kind, ns, None).await }
+        async move { list_or_forbidden(&api, kind, ns, None).await }
     }))
     .await?;
     Ok(merge(parts))
@@ -96,7 +98,7 @@ where
 
 /// [`list_pages`] where 403 becomes `Access::Forbidden` naming the verb and
 /// resource.
-async fn paginate<K>(
+async fn list_or_forbidden<K>(
     api: &Api<K>,
     kind: Kind,
     ns: Option<&str>,
@@ -164,11 +166,11 @@ pub async fn collect(
 ) -> Result<Inventory> {
     let cluster_roles = async {
         let api = Api::all(client.clone());
-        paginate(&api, Kind::ClusterRole, None, None).await
+        list_or_forbidden(&api, Kind::ClusterRole, None, None).await
     };
     let cluster_role_bindings = async {
         let api = Api::all(client.clone());
-        paginate(&api, Kind::ClusterRoleBinding, None, None).await
+        list_or_forbidden(&api, Kind::ClusterRoleBinding, None, None).await
     };
     let (rq, lr, np, rb, roles, sa, pods, workloads, cr, crb) = futures::try_join!(
         list_namespaced(client, scope, Kind::ResourceQuota),
@@ -202,4 +204,24 @@ pub async fn collect(
 pub async fn list_namespaces(client: &Client, selector: Option<&str>) -> Result<Vec<Namespace>> {
     let api: Api<Namespace> = Api::all(client.clone());
     list_pages(&api, Kind::Namespace, None, selector).await
+}
+
+/// Reads the given namespaces (None for those that do not exist).
+pub async fn get_namespaces(
+    client: &Client,
+    names: &[String],
+) -> Result<BTreeMap<String, Option<Namespace>>> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let found = try_join_all(names.iter().map(|n| {
+        let api = api.clone();
+        async move {
+            let ns = api
+                .get_opt(n)
+                .await
+                .map_err(|e| Error::from_kube("get", "namespaces", None, e))?;
+            Ok::<_, Error>((n.clone(), ns))
+        }
+    }))
+    .await?;
+    Ok(found.into_iter().collect())
 }

@@ -31,7 +31,7 @@ pub use pods::{
 };
 pub use report::{
     enforcement, Connectivity, Mode, Observation, Observed, Outcome, Predicted, Prediction,
-    ProbeOutcome, ProbeReport, ProbeResult, Summary, PARALLEL_THRESHOLD,
+    ProbeOutcome, ProbeReport, ProbeResult, ProbeSummary, PARALLEL_THRESHOLD,
 };
 
 use std::hash::{BuildHasher, Hasher};

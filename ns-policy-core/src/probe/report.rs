@@ -181,7 +181,7 @@ impl ProbeResult {
 /// Counts over the results.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Summary {
+pub struct ProbeSummary {
     /// Cells.
     pub cells: usize,
     /// Predicted allow.
@@ -230,7 +230,7 @@ pub struct ProbeReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub external: Vec<ProbeResult>,
     /// Counts (external rows included).
-    pub summary: Summary,
+    pub summary: ProbeSummary,
     /// Whether the network plugin enforces NetworkPolicies, as far as the
     /// run can tell (`null` offline or when no predicted-deny cell was
     /// observed).
@@ -255,7 +255,7 @@ struct RawReport {
     targets: Vec<String>,
     #[serde(default)]
     external: Vec<ProbeResult>,
-    summary: Summary,
+    summary: ProbeSummary,
     enforced: Option<bool>,
 }
 
@@ -390,7 +390,7 @@ impl ProbeReport {
                 )
             })
             .collect();
-        let mut summary = Summary::default();
+        let mut summary = ProbeSummary::default();
         for result in results.values().iter().chain(&external) {
             summary.cells += 1;
             match result.expected {

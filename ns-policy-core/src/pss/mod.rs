@@ -41,15 +41,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
-mod baseline;
-mod restricted;
+mod baseline_level;
+mod restricted_level;
 #[cfg(test)]
 mod tests;
 
-pub use baseline::{
+pub use baseline_level::{
     ALLOWED_SELINUX_TYPES, APPARMOR_ANNOTATION_PREFIX, BASELINE_ALLOWED_CAPABILITIES, SAFE_SYSCTLS,
 };
-pub use restricted::RESTRICTED_ALLOWED_VOLUME_TYPES;
+pub use restricted_level::RESTRICTED_ALLOWED_VOLUME_TYPES;
 
 /// A Pod Security Standards level, ordered from least to most restrictive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

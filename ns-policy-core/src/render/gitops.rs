@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::{Bundle, Object};
+use super::{Bundle, BundleObject};
 use crate::baseline::Baseline;
 use crate::error::{Error, Result};
 
@@ -35,7 +35,7 @@ pub enum Layout {
 }
 
 /// File name of an object (`networkpolicy-default-deny.yaml`).
-pub fn file_name(obj: &Object) -> String {
+pub fn file_name(obj: &BundleObject) -> String {
     format!("{}-{}.yaml", obj.kind().to_lowercase(), obj.name())
 }
 
@@ -174,7 +174,7 @@ fn yaml<T: serde::Serialize + ?Sized>(v: &T) -> String {
 }
 
 /// An object without `metadata.namespace` (kustomize's `namespace:` sets it).
-fn without_namespace(obj: &Object) -> Value {
+fn without_namespace(obj: &BundleObject) -> Value {
     let mut v = obj.to_value();
     if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("namespace");
@@ -191,8 +191,8 @@ fn base_overlays(
 ) -> Result<()> {
     let mut envs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (actual, base) in bundles {
-        let key = |o: &Object| (o.kind(), o.name().to_string());
-        let shared: Vec<&Object> = base
+        let key = |o: &BundleObject| (o.kind(), o.name().to_string());
+        let shared: Vec<&BundleObject> = base
             .objects
             .iter()
             .filter(|o| {
@@ -217,7 +217,7 @@ fn base_overlays(
         )?;
 
         let ns_obj = actual.objects.iter().find_map(|o| match o {
-            Object::Namespace(n) => Some(n),
+            BundleObject::Namespace(n) => Some(n),
             _ => None,
         });
         let env = ns_obj

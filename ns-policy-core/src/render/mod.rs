@@ -31,28 +31,9 @@ use crate::baseline::overrides::{self, Overrides};
 use crate::baseline::{template, Baseline, Profile, SubjectKind};
 use crate::error::{Error, Result};
 use crate::inventory::Kind;
+use crate::reserved;
 
 pub use resolve::{effective_profile, resolve, variables, Request, Resolved};
-
-/// Names of the objects of a bundle.
-pub mod names {
-    /// ResourceQuota.
-    pub const QUOTA: &str = "ns-policy-quota";
-    /// LimitRange.
-    pub const LIMIT_RANGE: &str = "ns-policy-limits";
-    /// Default-deny NetworkPolicy.
-    pub const DEFAULT_DENY: &str = "default-deny";
-    /// DNS egress NetworkPolicy.
-    pub const ALLOW_DNS: &str = "allow-dns";
-    /// Same-namespace NetworkPolicy.
-    pub const ALLOW_SAME_NAMESPACE: &str = "allow-same-namespace";
-    /// Ingress-controller NetworkPolicy.
-    pub const ALLOW_INGRESS_CONTROLLER: &str = "allow-ingress-controller";
-    /// API-server egress NetworkPolicy.
-    pub const ALLOW_API_SERVER: &str = "allow-api-server";
-    /// The namespace's default ServiceAccount.
-    pub const SERVICE_ACCOUNT: &str = "default";
-}
 
 /// PSA label prefix.
 pub const PSA_PREFIX: &str = "pod-security.kubernetes.io/";
@@ -60,7 +41,7 @@ pub const PSA_PREFIX: &str = "pod-security.kubernetes.io/";
 /// One object of a bundle.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum Object {
+pub enum BundleObject {
     /// The namespace itself.
     Namespace(Namespace),
     /// Its default ServiceAccount.
@@ -77,17 +58,17 @@ pub enum Object {
     NetworkPolicy(NetworkPolicy),
 }
 
-impl Object {
+impl BundleObject {
     /// Its entry in the kinds table.
     pub fn kind_id(&self) -> Kind {
         match self {
-            Object::Namespace(_) => Kind::Namespace,
-            Object::ServiceAccount(_) => Kind::ServiceAccount,
-            Object::LimitRange(_) => Kind::LimitRange,
-            Object::ResourceQuota(_) => Kind::ResourceQuota,
-            Object::Role(_) => Kind::Role,
-            Object::RoleBinding(_) => Kind::RoleBinding,
-            Object::NetworkPolicy(_) => Kind::NetworkPolicy,
+            BundleObject::Namespace(_) => Kind::Namespace,
+            BundleObject::ServiceAccount(_) => Kind::ServiceAccount,
+            BundleObject::LimitRange(_) => Kind::LimitRange,
+            BundleObject::ResourceQuota(_) => Kind::ResourceQuota,
+            BundleObject::Role(_) => Kind::Role,
+            BundleObject::RoleBinding(_) => Kind::RoleBinding,
+            BundleObject::NetworkPolicy(_) => Kind::NetworkPolicy,
         }
     }
 
@@ -99,13 +80,13 @@ impl Object {
     /// Metadata.
     pub fn metadata(&self) -> &ObjectMeta {
         match self {
-            Object::Namespace(o) => &o.metadata,
-            Object::ServiceAccount(o) => &o.metadata,
-            Object::LimitRange(o) => &o.metadata,
-            Object::ResourceQuota(o) => &o.metadata,
-            Object::Role(o) => &o.metadata,
-            Object::RoleBinding(o) => &o.metadata,
-            Object::NetworkPolicy(o) => &o.metadata,
+            BundleObject::Namespace(o) => &o.metadata,
+            BundleObject::ServiceAccount(o) => &o.metadata,
+            BundleObject::LimitRange(o) => &o.metadata,
+            BundleObject::ResourceQuota(o) => &o.metadata,
+            BundleObject::Role(o) => &o.metadata,
+            BundleObject::RoleBinding(o) => &o.metadata,
+            BundleObject::NetworkPolicy(o) => &o.metadata,
         }
     }
 
@@ -130,10 +111,12 @@ impl Object {
     /// never loses DNS or gets pods rejected in between).
     pub fn wave(&self) -> u8 {
         match self {
-            Object::Namespace(_) => 0,
-            Object::ServiceAccount(_) | Object::LimitRange(_) | Object::Role(_) => 1,
-            Object::NetworkPolicy(np)
-                if np.metadata.name.as_deref() != Some(names::DEFAULT_DENY) =>
+            BundleObject::Namespace(_) => 0,
+            BundleObject::ServiceAccount(_)
+            | BundleObject::LimitRange(_)
+            | BundleObject::Role(_) => 1,
+            BundleObject::NetworkPolicy(np)
+                if np.metadata.name.as_deref() != Some(reserved::DEFAULT_DENY) =>
             {
                 1
             }
@@ -150,7 +133,7 @@ pub struct Bundle {
     /// Profile name.
     pub profile: String,
     /// Objects in apply order.
-    pub objects: Vec<Object>,
+    pub objects: Vec<BundleObject>,
     /// `(kind, name)` of the objects that differ from namespace to namespace
     /// of the profile (the Namespace, the team binding, objects written with
     /// `{variables}`); the others are the same in every namespace.
@@ -326,7 +309,7 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
             overrides::to_annotation(&spec.overrides),
         );
     }
-    objects.push(Object::Namespace(Namespace {
+    objects.push(BundleObject::Namespace(Namespace {
         metadata: ObjectMeta {
             name: Some(ns.to_string()),
             labels: Some(namespace_labels(baseline, spec, &profile, &fixed)),
@@ -336,8 +319,8 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
         ..Default::default()
     }));
 
-    objects.push(Object::ServiceAccount(ServiceAccount {
-        metadata: c.meta(names::SERVICE_ACCOUNT),
+    objects.push(BundleObject::ServiceAccount(ServiceAccount {
+        metadata: c.meta(reserved::SERVICE_ACCOUNT),
         automount_service_account_token: Some(false),
         ..Default::default()
     }));
@@ -365,7 +348,7 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
         if !sa.annotations.is_empty() {
             metadata.annotations = Some(sa.annotations.clone());
         }
-        objects.push(Object::ServiceAccount(ServiceAccount {
+        objects.push(BundleObject::ServiceAccount(ServiceAccount {
             metadata,
             automount_service_account_token: Some(sa.automount_service_account_token),
             ..Default::default()
@@ -373,8 +356,8 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
     }
 
     let lr = &profile.limit_range;
-    objects.push(Object::LimitRange(LimitRange {
-        metadata: c.meta(names::LIMIT_RANGE),
+    objects.push(BundleObject::LimitRange(LimitRange {
+        metadata: c.meta(reserved::LIMIT_RANGE),
         spec: Some(LimitRangeSpec {
             limits: vec![LimitRangeItem {
                 type_: "Container".into(),
@@ -387,8 +370,8 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
         }),
     }));
 
-    objects.push(Object::ResourceQuota(ResourceQuota {
-        metadata: c.meta(names::QUOTA),
+    objects.push(BundleObject::ResourceQuota(ResourceQuota {
+        metadata: c.meta(reserved::QUOTA),
         spec: Some(ResourceQuotaSpec {
             hard: Some(quantities(&profile.quota).unwrap_or_default()),
             ..Default::default()
@@ -397,14 +380,14 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
     }));
 
     let team_rbac = &baseline.spec.rbac;
-    objects.push(Object::Role(Role {
+    objects.push(BundleObject::Role(Role {
         metadata: c.meta(&team_rbac.role_name),
         rules: Some(team_rbac.rules.clone()),
     }));
     let team = spec.labels.get("team").cloned().unwrap_or_default();
     if !team.is_empty() {
         specific.insert(("RoleBinding".to_string(), team_rbac.role_name.clone()));
-        objects.push(Object::RoleBinding(RoleBinding {
+        objects.push(BundleObject::RoleBinding(RoleBinding {
             metadata: c.meta(&team_rbac.role_name),
             role_ref: RoleRef {
                 api_group: "rbac.authorization.k8s.io".into(),
@@ -420,7 +403,7 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
         }));
     }
     for rb in &rbac.role_bindings {
-        objects.push(Object::RoleBinding(RoleBinding {
+        objects.push(BundleObject::RoleBinding(RoleBinding {
             metadata: c.meta(&rb.name),
             role_ref: RoleRef {
                 api_group: "rbac.authorization.k8s.io".into(),
@@ -458,9 +441,9 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
     objects.extend(
         network::policies(&c, &allows)
             .into_iter()
-            .map(Object::NetworkPolicy),
+            .map(BundleObject::NetworkPolicy),
     );
-    objects.sort_by_key(Object::wave);
+    objects.sort_by_key(BundleObject::wave);
     Ok(Bundle {
         namespace: ns.to_string(),
         profile: spec.profile.clone(),
@@ -500,7 +483,7 @@ pub fn to_json_list(bundles: &[Bundle]) -> serde_json::Value {
         "apiVersion": "v1",
         "kind": "List",
         "metadata": {},
-        "items": bundles.iter().flat_map(|b| &b.objects).map(Object::to_value).collect::<Vec<_>>(),
+        "items": bundles.iter().flat_map(|b| &b.objects).map(BundleObject::to_value).collect::<Vec<_>>(),
     })
 }
 
@@ -509,7 +492,7 @@ impl Bundle {
     /// Its NetworkPolicies.
     pub fn network_policies(&self) -> impl Iterator<Item = &NetworkPolicy> {
         self.objects.iter().filter_map(|o| match o {
-            Object::NetworkPolicy(p) => Some(p),
+            BundleObject::NetworkPolicy(p) => Some(p),
             _ => None,
         })
     }

@@ -11,9 +11,10 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{names, Ctx};
+use super::Ctx;
 use crate::baseline::allow::namespaces_selector;
 use crate::baseline::{Allow, PolicyType};
+use crate::reserved;
 
 fn selector(labels: &BTreeMap<String, String>) -> LabelSelector {
     LabelSelector {
@@ -57,7 +58,7 @@ pub(super) fn policies(c: &Ctx<'_>, allows: &[Allow]) -> Vec<NetworkPolicy> {
             .collect();
         out.push(policy(
             c,
-            names::ALLOW_DNS,
+            reserved::ALLOW_DNS,
             &[PolicyType::Egress],
             NetworkPolicySpec {
                 egress: Some(vec![NetworkPolicyEgressRule {
@@ -84,7 +85,7 @@ pub(super) fn policies(c: &Ctx<'_>, allows: &[Allow]) -> Vec<NetworkPolicy> {
         let types: Vec<PolicyType> = net.isolation.clone();
         out.push(policy(
             c,
-            names::ALLOW_SAME_NAMESPACE,
+            reserved::ALLOW_SAME_NAMESPACE,
             &types,
             NetworkPolicySpec {
                 ingress: ingress.then(|| {
@@ -107,7 +108,7 @@ pub(super) fn policies(c: &Ctx<'_>, allows: &[Allow]) -> Vec<NetworkPolicy> {
         let ic = &baseline_net.ingress_controller;
         out.push(policy(
             c,
-            names::ALLOW_INGRESS_CONTROLLER,
+            reserved::ALLOW_INGRESS_CONTROLLER,
             &[PolicyType::Ingress],
             NetworkPolicySpec {
                 ingress: Some(vec![NetworkPolicyIngressRule {
@@ -128,7 +129,7 @@ pub(super) fn policies(c: &Ctx<'_>, allows: &[Allow]) -> Vec<NetworkPolicy> {
     }
     if let (true, Some(api)) = (net.allow_api_server, &baseline_net.api_server) {
         let api_allow = Allow {
-            name: names::ALLOW_API_SERVER.to_string(),
+            name: reserved::ALLOW_API_SERVER.to_string(),
             description: String::new(),
             pod_selector: None,
             ingress: Vec::new(),
@@ -149,7 +150,7 @@ pub(super) fn policies(c: &Ctx<'_>, allows: &[Allow]) -> Vec<NetworkPolicy> {
             }],
         };
         out.push(NetworkPolicy {
-            metadata: c.meta(names::ALLOW_API_SERVER),
+            metadata: c.meta(reserved::ALLOW_API_SERVER),
             spec: Some(api_allow.to_spec(Some(api))),
         });
     }
@@ -162,7 +163,7 @@ pub(super) fn policies(c: &Ctx<'_>, allows: &[Allow]) -> Vec<NetworkPolicy> {
     if !net.isolation.is_empty() {
         out.push(policy(
             c,
-            names::DEFAULT_DENY,
+            reserved::DEFAULT_DENY,
             &net.isolation,
             NetworkPolicySpec::default(),
         ));

@@ -33,7 +33,7 @@ fn bundle(name: &str, profile: &str) -> Bundle {
     render(&Baseline::builtin(), &spec(name, profile)).unwrap()
 }
 
-fn find<'a>(b: &'a Bundle, kind: &str, name: &str) -> &'a Object {
+fn find<'a>(b: &'a Bundle, kind: &str, name: &str) -> &'a BundleObject {
     b.objects
         .iter()
         .find(|o| o.kind() == kind && o.name() == name)
@@ -66,7 +66,7 @@ fn every_profile_renders_as_its_snapshot() {
 #[test]
 fn namespace_carries_required_psa_managed_by_and_profile_labels() {
     let b = bundle("staging", "app");
-    let Object::Namespace(ns) = &b.objects[0] else {
+    let BundleObject::Namespace(ns) = &b.objects[0] else {
         panic!("Namespace must come first")
     };
     let labels = ns.metadata.labels.as_ref().unwrap();
@@ -91,21 +91,21 @@ fn namespace_carries_required_psa_managed_by_and_profile_labels() {
 #[test]
 fn platform_profile_is_privileged_but_keeps_strict_rbac() {
     let b = bundle("ingress-platform", "platform");
-    let Object::Namespace(ns) = &b.objects[0] else {
+    let BundleObject::Namespace(ns) = &b.objects[0] else {
         panic!()
     };
     assert_eq!(
         ns.metadata.labels.as_ref().unwrap()["pod-security.kubernetes.io/enforce"],
         "privileged"
     );
-    let Object::RoleBinding(rb) = find(&b, "RoleBinding", "ns-policy-team") else {
+    let BundleObject::RoleBinding(rb) = find(&b, "RoleBinding", "ns-policy-team") else {
         panic!()
     };
     assert_eq!(rb.role_ref.kind, "Role");
     assert_ne!(rb.role_ref.name, "cluster-admin");
     assert_eq!(rb.subjects.as_ref().unwrap()[0].kind, "Group");
     assert_eq!(rb.subjects.as_ref().unwrap()[0].name, "payments");
-    let Object::Role(role) = find(&b, "Role", "ns-policy-team") else {
+    let BundleObject::Role(role) = find(&b, "Role", "ns-policy-team") else {
         panic!()
     };
     for rule in role.rules.as_ref().unwrap() {
@@ -138,7 +138,7 @@ fn platform_profile_is_privileged_but_keeps_strict_rbac() {
 #[test]
 fn preview_forbids_pvcs_load_balancers_node_ports_and_has_ttl_annotations() {
     let b = bundle("pr-123", "preview");
-    let Object::ResourceQuota(q) = find(&b, "ResourceQuota", names::QUOTA) else {
+    let BundleObject::ResourceQuota(q) = find(&b, "ResourceQuota", reserved::QUOTA) else {
         panic!()
     };
     let hard = q.spec.as_ref().unwrap().hard.as_ref().unwrap();
@@ -158,7 +158,7 @@ fn preview_forbids_pvcs_load_balancers_node_ports_and_has_ttl_annotations() {
     ] {
         assert!(hard.contains_key(k), "{k}");
     }
-    let Object::Namespace(ns) = &b.objects[0] else {
+    let BundleObject::Namespace(ns) = &b.objects[0] else {
         panic!()
     };
     let ann = ns.metadata.annotations.as_ref().unwrap();
@@ -169,12 +169,12 @@ fn preview_forbids_pvcs_load_balancers_node_ports_and_has_ttl_annotations() {
 #[test]
 fn data_profile_allows_pvcs_and_opts_out_of_downscaling() {
     let b = bundle("orders-db", "data");
-    let Object::ResourceQuota(q) = find(&b, "ResourceQuota", names::QUOTA) else {
+    let BundleObject::ResourceQuota(q) = find(&b, "ResourceQuota", reserved::QUOTA) else {
         panic!()
     };
     let hard = q.spec.as_ref().unwrap().hard.as_ref().unwrap();
     assert_ne!(hard["persistentvolumeclaims"].0, "0");
-    let Object::Namespace(ns) = &b.objects[0] else {
+    let BundleObject::Namespace(ns) = &b.objects[0] else {
         panic!()
     };
     assert_eq!(
@@ -186,7 +186,7 @@ fn data_profile_allows_pvcs_and_opts_out_of_downscaling() {
 #[test]
 fn limit_range_has_default_default_request_and_max_for_containers() {
     let b = bundle("staging", "app");
-    let Object::LimitRange(lr) = find(&b, "LimitRange", names::LIMIT_RANGE) else {
+    let BundleObject::LimitRange(lr) = find(&b, "LimitRange", reserved::LIMIT_RANGE) else {
         panic!()
     };
     let item = &lr.spec.as_ref().unwrap().limits[0];
@@ -203,7 +203,7 @@ fn limit_range_has_default_default_request_and_max_for_containers() {
 #[test]
 fn default_deny_selects_all_pods_for_both_directions_without_rules() {
     let b = bundle("staging", "app");
-    let Object::NetworkPolicy(np) = find(&b, "NetworkPolicy", names::DEFAULT_DENY) else {
+    let BundleObject::NetworkPolicy(np) = find(&b, "NetworkPolicy", reserved::DEFAULT_DENY) else {
         panic!()
     };
     let spec = np.spec.as_ref().unwrap();
@@ -214,15 +214,18 @@ fn default_deny_selects_all_pods_for_both_directions_without_rules() {
     );
     assert!(spec.ingress.is_none() && spec.egress.is_none());
     // The deny goes in the last wave, after the allows.
-    assert_eq!(b.objects.last().map(Object::kind), Some("NetworkPolicy"));
+    assert_eq!(
+        b.objects.last().map(BundleObject::kind),
+        Some("NetworkPolicy")
+    );
     assert!(
         b.objects
             .iter()
-            .position(|o| o.name() == names::DEFAULT_DENY)
+            .position(|o| o.name() == reserved::DEFAULT_DENY)
             .unwrap()
             > b.objects
                 .iter()
-                .position(|o| o.name() == names::ALLOW_DNS)
+                .position(|o| o.name() == reserved::ALLOW_DNS)
                 .unwrap()
     );
 }
@@ -230,7 +233,7 @@ fn default_deny_selects_all_pods_for_both_directions_without_rules() {
 #[test]
 fn dns_policy_selects_kube_system_by_metadata_name_on_53_udp_and_tcp() {
     let b = bundle("staging", "app");
-    let Object::NetworkPolicy(np) = find(&b, "NetworkPolicy", names::ALLOW_DNS) else {
+    let BundleObject::NetworkPolicy(np) = find(&b, "NetworkPolicy", reserved::ALLOW_DNS) else {
         panic!()
     };
     let rule = &np.spec.as_ref().unwrap().egress.as_ref().unwrap()[0];
@@ -267,7 +270,8 @@ fn dns_policy_selects_kube_system_by_metadata_name_on_53_udp_and_tcp() {
 #[test]
 fn ingress_controller_policy_opens_only_serving_ports_from_its_namespace() {
     let b = bundle("staging", "app");
-    let Object::NetworkPolicy(np) = find(&b, "NetworkPolicy", names::ALLOW_INGRESS_CONTROLLER)
+    let BundleObject::NetworkPolicy(np) =
+        find(&b, "NetworkPolicy", reserved::ALLOW_INGRESS_CONTROLLER)
     else {
         panic!()
     };
@@ -289,13 +293,13 @@ fn ingress_controller_policy_opens_only_serving_ports_from_its_namespace() {
     assert!(!p
         .objects
         .iter()
-        .any(|o| o.name() == names::ALLOW_INGRESS_CONTROLLER));
+        .any(|o| o.name() == reserved::ALLOW_INGRESS_CONTROLLER));
 }
 
 #[test]
 fn default_service_account_does_not_automount_tokens() {
     let b = bundle("staging", "app");
-    let Object::ServiceAccount(sa) = find(&b, "ServiceAccount", "default") else {
+    let BundleObject::ServiceAccount(sa) = find(&b, "ServiceAccount", "default") else {
         panic!()
     };
     assert_eq!(sa.automount_service_account_token, Some(false));
@@ -463,7 +467,7 @@ fn spec_with(name: &str, profile: &str, labels: &[(&str, &str)]) -> NamespaceSpe
 
 fn policy_spec<'a>(b: &'a Bundle, name: &str) -> &'a NetworkPolicySpec {
     match find(b, "NetworkPolicy", name) {
-        Object::NetworkPolicy(p) => p.spec.as_ref().unwrap(),
+        BundleObject::NetworkPolicy(p) => p.spec.as_ref().unwrap(),
         _ => unreachable!(),
     }
 }
@@ -473,7 +477,7 @@ fn fixed_labels_and_allows_are_templated_from_the_name_rule_captures() {
     let b = example("bitvault.yaml");
     let labels = [("env", "dev"), ("team", "vault"), ("cost-center", "c")];
     let bundle = render(&b, &spec_with("shop-data", "data", &labels)).unwrap();
-    let Object::Namespace(ns) = find(&bundle, "Namespace", "shop-data") else {
+    let BundleObject::Namespace(ns) = find(&bundle, "Namespace", "shop-data") else {
         unreachable!()
     };
     let l = ns.metadata.labels.as_ref().unwrap();
@@ -497,12 +501,12 @@ fn fixed_labels_and_allows_are_templated_from_the_name_rule_captures() {
         "namespace AND pod selector in one peer"
     );
     // The team group is templated too.
-    let Object::RoleBinding(rb) = find(&bundle, "RoleBinding", "bitvault-team") else {
+    let BundleObject::RoleBinding(rb) = find(&bundle, "RoleBinding", "bitvault-team") else {
         unreachable!()
     };
     assert_eq!(rb.subjects.as_ref().unwrap()[0].name, "bitvault:vault");
     // Extra RBAC: the SA and its binding to ClusterRole edit in this namespace.
-    let Object::RoleBinding(rb) = find(&bundle, "RoleBinding", "backup-edit") else {
+    let BundleObject::RoleBinding(rb) = find(&bundle, "RoleBinding", "backup-edit") else {
         unreachable!()
     };
     assert_eq!(rb.role_ref.kind, "ClusterRole");
@@ -519,7 +523,7 @@ fn api_server_allow_and_ip_blocks_render_as_egress_only_policies() {
     let b = example("bitvault.yaml");
     let labels = [("env", "dev"), ("team", "vault"), ("cost-center", "c")];
     let bundle = render(&b, &spec_with("shop-platform", "platform", &labels)).unwrap();
-    let api = policy_spec(&bundle, names::ALLOW_API_SERVER);
+    let api = policy_spec(&bundle, reserved::ALLOW_API_SERVER);
     assert_eq!(
         api.policy_types.as_deref(),
         Some(&["Egress".to_string()][..])
@@ -547,7 +551,7 @@ fn api_server_allow_and_ip_blocks_render_as_egress_only_policies() {
     assert_eq!(block.cidr, "0.0.0.0/0");
     assert_eq!(block.except.unwrap().len(), 3);
     // The lifecycle keys and managed-by of the other controller.
-    let Object::Namespace(ns) = find(&bundle, "Namespace", "pr-7") else {
+    let BundleObject::Namespace(ns) = find(&bundle, "Namespace", "pr-7") else {
         unreachable!()
     };
     assert_eq!(
@@ -558,7 +562,7 @@ fn api_server_allow_and_ip_blocks_render_as_egress_only_policies() {
         ns.metadata.labels.as_ref().unwrap()["previewd.io/pull-request"],
         "7"
     );
-    let Object::ResourceQuota(q) = find(&bundle, "ResourceQuota", names::QUOTA) else {
+    let BundleObject::ResourceQuota(q) = find(&bundle, "ResourceQuota", reserved::QUOTA) else {
         unreachable!()
     };
     assert_eq!(
@@ -585,9 +589,9 @@ fn ingress_only_isolation_renders_no_egress_policy_at_all() {
     }
     assert!(bundle
         .network_policies()
-        .all(|p| p.metadata.name.as_deref() != Some(names::ALLOW_DNS)));
+        .all(|p| p.metadata.name.as_deref() != Some(reserved::ALLOW_DNS)));
     assert_eq!(
-        policy_spec(&bundle, names::DEFAULT_DENY)
+        policy_spec(&bundle, reserved::DEFAULT_DENY)
             .policy_types
             .as_deref(),
         Some(&["Ingress".to_string()][..])
@@ -628,21 +632,21 @@ fn overrides_change_the_bundle_and_are_recorded_on_the_namespace() {
     req.set = &set;
     let spec = resolve(&b, &req).unwrap().spec;
     let bundle = render(&b, &spec).unwrap();
-    let Object::ResourceQuota(q) = find(&bundle, "ResourceQuota", names::QUOTA) else {
+    let BundleObject::ResourceQuota(q) = find(&bundle, "ResourceQuota", reserved::QUOTA) else {
         unreachable!()
     };
     assert_eq!(
         q.spec.as_ref().unwrap().hard.as_ref().unwrap()["requests.cpu"].0,
         "10"
     );
-    let Object::LimitRange(lr) = find(&bundle, "LimitRange", names::LIMIT_RANGE) else {
+    let BundleObject::LimitRange(lr) = find(&bundle, "LimitRange", reserved::LIMIT_RANGE) else {
         unreachable!()
     };
     assert_eq!(
         lr.spec.as_ref().unwrap().limits[0].min.as_ref().unwrap()["cpu"].0,
         "10m"
     );
-    let Object::Namespace(ns) = find(&bundle, "Namespace", "staging") else {
+    let BundleObject::Namespace(ns) = find(&bundle, "Namespace", "staging") else {
         unreachable!()
     };
     let recorded =
@@ -653,7 +657,7 @@ fn overrides_change_the_bundle_and_are_recorded_on_the_namespace() {
     );
     // A later create of the existing namespace keeps them.
     let existing = match &bundle.objects[0] {
-        Object::Namespace(n) => n.clone(),
+        BundleObject::Namespace(n) => n.clone(),
         _ => unreachable!(),
     };
     let mut again = request("staging", &labels);

@@ -24,7 +24,7 @@ impl Ctx<'_, '_> {
             .filter(|p| {
                 !matches!(
                     name_of(&p.metadata),
-                    render::names::DEFAULT_DENY | render::names::ALLOW_DNS
+                    crate::reserved::DEFAULT_DENY | crate::reserved::ALLOW_DNS
                 )
             })
             .collect();

@@ -49,7 +49,7 @@ impl Ctx<'_, '_> {
             if isolated || !wants(dir) {
                 continue;
             }
-            let fix = self.fix_with("NetworkPolicy", render::names::DEFAULT_DENY);
+            let fix = self.fix_with("NetworkPolicy", crate::reserved::DEFAULT_DENY);
             self.push_ns(
                 &format!("network-policy.{dir}-not-isolated"),
                 Severity::Error,
@@ -146,7 +146,7 @@ impl Ctx<'_, '_> {
             if open.is_empty() {
                 continue;
             }
-            let fix = self.fix_with("NetworkPolicy", render::names::DEFAULT_DENY);
+            let fix = self.fix_with("NetworkPolicy", crate::reserved::DEFAULT_DENY);
             self.push(
                 "network-policy.pod-not-isolated",
                 Severity::Warning,
@@ -269,7 +269,7 @@ impl Ctx<'_, '_> {
             }
         }
         let remediation = |this: &Self| {
-            let yaml = this.rendered("NetworkPolicy", render::names::ALLOW_DNS);
+            let yaml = this.rendered("NetworkPolicy", crate::reserved::ALLOW_DNS);
             let mut r = format!(
                 "allow egress to {}/{} ({}) on port(s) {:?} over UDP and TCP, selecting the namespace by \
                  {NAMESPACE_NAME_LABEL}: {}",

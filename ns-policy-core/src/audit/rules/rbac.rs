@@ -120,7 +120,7 @@ impl Ctx<'_, '_> {
             Access::Known(sas) => {
                 let default = sas
                     .iter()
-                    .find(|s| name_of(&s.object.metadata) == render::names::SERVICE_ACCOUNT);
+                    .find(|s| name_of(&s.object.metadata) == crate::reserved::SERVICE_ACCOUNT);
                 let fix = format!(
                     "kubectl -n {ns} patch serviceaccount default -p '{{\"automountServiceAccountToken\": false}}'"
                 );
@@ -132,7 +132,7 @@ impl Ctx<'_, '_> {
                             "ServiceAccount/default of namespace {ns} is not defined; the one the API server \
                              creates mounts its token into every pod (automountServiceAccountToken)"
                         ),
-                        self.fix_with("ServiceAccount", render::names::SERVICE_ACCOUNT),
+                        self.fix_with("ServiceAccount", crate::reserved::SERVICE_ACCOUNT),
                         Some("ServiceAccount/default".into()),
                         None,
                     ),

@@ -8,7 +8,7 @@ use k8s_openapi::api::rbac::v1::{RoleBinding, Subject as RbacSubject};
 
 use super::*;
 use crate::inventory::subject_namespace;
-use crate::render::Object;
+use crate::render::BundleObject;
 
 /// `(apiGroup, resource, verb, resourceName)` tuples a rule list grants.
 type Grant<'r> = (&'r str, &'r str, &'r str, &'r str);
@@ -72,16 +72,16 @@ impl Ctx<'_, '_> {
         let ns = self.ns;
         for obj in &expected.objects {
             match obj {
-                Object::Role(want) => self.role_drift(want),
+                BundleObject::Role(want) => self.role_drift(want),
                 // A binding to a required label the namespace lacks is
                 // reported by the labels checks.
-                Object::RoleBinding(want)
+                BundleObject::RoleBinding(want)
                     if want
                         .subjects
                         .iter()
                         .flatten()
                         .any(|s| s.name.contains("CHANGE-ME")) => {}
-                Object::RoleBinding(want) => match &self.snap.role_bindings {
+                BundleObject::RoleBinding(want) => match &self.snap.role_bindings {
                     Access::Forbidden(m) => {
                         let m = m.clone();
                         self.unknown("rbac.role-binding-missing", &m);
@@ -140,8 +140,8 @@ impl Ctx<'_, '_> {
                         }
                     }
                 },
-                Object::ServiceAccount(want)
-                    if name_of(&want.metadata) != render::names::SERVICE_ACCOUNT =>
+                BundleObject::ServiceAccount(want)
+                    if name_of(&want.metadata) != crate::reserved::SERVICE_ACCOUNT =>
                 {
                     let Access::Known(live) = &self.snap.service_accounts else {
                         continue; // the default SA check reports unknown

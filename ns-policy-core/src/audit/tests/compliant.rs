@@ -13,7 +13,7 @@ fn rendered_bundle_of_every_profile_passes() {
 
 #[test]
 fn every_reported_check_id_is_registered_with_its_category() {
-    for c in CHECKS {
-        assert_eq!(rules::category_of(c.id), c.category, "{}", c.id);
+    for c in crate::checks::CHECKS {
+        assert_eq!(crate::checks::category_of(c.id), c.category, "{}", c.id);
     }
 }

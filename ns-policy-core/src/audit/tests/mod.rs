@@ -26,8 +26,8 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, Role, RoleBinding};
 use serde_json::{json, Value};
 
 use super::*;
-use crate::inventory::{Inventory, Kind, Object as InvObject};
-use crate::render::{self, NamespaceSpec, Object};
+use crate::inventory::{Inventory, Kind, Object};
+use crate::render::{self, BundleObject, NamespaceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 fn now() -> DateTime<Utc> {
@@ -121,19 +121,19 @@ fn rendered(profile: &str) -> Fixture {
     let mut f = Fixture::default();
     for o in bundle.objects {
         match o {
-            Object::Namespace(mut n) => {
+            BundleObject::Namespace(mut n) => {
                 n.metadata
                     .labels
                     .get_or_insert_with(BTreeMap::new)
                     .insert(crate::NAMESPACE_NAME_LABEL.into(), name.into());
                 f.ns = n;
             }
-            Object::ServiceAccount(x) => f.service_accounts.push(x),
-            Object::LimitRange(x) => f.limit_ranges.push(x),
-            Object::ResourceQuota(x) => f.quotas.push(x),
-            Object::Role(x) => f.roles.push(x),
-            Object::RoleBinding(x) => f.bindings.push(x),
-            Object::NetworkPolicy(x) => f.policies.push(x),
+            BundleObject::ServiceAccount(x) => f.service_accounts.push(x),
+            BundleObject::LimitRange(x) => f.limit_ranges.push(x),
+            BundleObject::ResourceQuota(x) => f.quotas.push(x),
+            BundleObject::Role(x) => f.roles.push(x),
+            BundleObject::RoleBinding(x) => f.bindings.push(x),
+            BundleObject::NetworkPolicy(x) => f.policies.push(x),
         }
     }
     f.workloads.push((
@@ -193,12 +193,12 @@ impl Fixture {
     fn audit_with(&self, tweak: impl FnOnce(&mut Inventory)) -> NamespaceReport {
         let name = self.ns.metadata.name.clone().unwrap_or_default();
         let mut inv = Inventory::default();
-        inv.push(InvObject::Namespace(self.ns.clone()), None);
+        inv.push(Object::Namespace(self.ns.clone()), None);
         fn put<T: k8s_openapi::Metadata<Ty = ObjectMeta> + Clone>(
             inv: &mut Inventory,
             ns: &str,
             items: &[T],
-            wrap: fn(T) -> InvObject,
+            wrap: fn(T) -> Object,
         ) {
             for i in items {
                 let mut i = i.clone();
@@ -208,26 +208,26 @@ impl Fixture {
                 inv.push(wrap(i), None);
             }
         }
-        put(&mut inv, &name, &self.quotas, InvObject::ResourceQuota);
-        put(&mut inv, &name, &self.limit_ranges, InvObject::LimitRange);
-        put(&mut inv, &name, &self.policies, InvObject::NetworkPolicy);
-        put(&mut inv, &name, &self.bindings, InvObject::RoleBinding);
-        put(&mut inv, &name, &self.roles, InvObject::Role);
+        put(&mut inv, &name, &self.quotas, Object::ResourceQuota);
+        put(&mut inv, &name, &self.limit_ranges, Object::LimitRange);
+        put(&mut inv, &name, &self.policies, Object::NetworkPolicy);
+        put(&mut inv, &name, &self.bindings, Object::RoleBinding);
+        put(&mut inv, &name, &self.roles, Object::Role);
         put(
             &mut inv,
             &name,
             &self.service_accounts,
-            InvObject::ServiceAccount,
+            Object::ServiceAccount,
         );
-        put(&mut inv, &name, &self.pods, InvObject::Pod);
+        put(&mut inv, &name, &self.pods, Object::Pod);
         for r in &self.cluster_roles {
-            inv.push(InvObject::ClusterRole(r.clone()), None);
+            inv.push(Object::ClusterRole(r.clone()), None);
         }
         for (kind, value) in &self.workloads {
             let mut value = value.clone();
             value["metadata"]["namespace"] = json!(name);
             let kind = Kind::named(kind).expect("a known kind");
-            inv.push(InvObject::from_value(kind, &value).unwrap(), None);
+            inv.push(Object::from_value(kind, &value).unwrap(), None);
         }
         tweak(&mut inv);
         let index = inv.cluster_role_index();
