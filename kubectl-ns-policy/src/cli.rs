@@ -325,5 +325,5 @@ pub fn parse_target(s: &str) -> Result<std::net::SocketAddr, String> {
 
 /// Parses durations like 30s, 4h, 1h30m, 2d.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    ns_policy_core::baseline::parse_duration(s)
+    ns_policy_core::baseline::parse_duration(s).map_err(|e| e.to_string())
 }

@@ -58,7 +58,12 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitStatus::Ok.into();
             }
-            eprintln!("error: {}", one_line(&err));
+            let mut line = one_line(&err);
+            if let Some(h) = hint(&err) {
+                line.push_str("; ");
+                line.push_str(&h);
+            }
+            eprintln!("error: {}", escape_controls(&line));
             ExitStatus::Error.into()
         }
     }
@@ -69,6 +74,58 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// What to do about a core error, in the CLI's terms (the core's messages
+/// name no flags).
+fn hint(err: &anyhow::Error) -> Option<String> {
+    use ns_policy_core::error::{Error, ProbeInputError};
+    let e = err.chain().find_map(|c| c.downcast_ref::<Error>())?;
+    Some(match e {
+        Error::MissingLabels { keys, .. } => format!(
+            "pass {}",
+            keys.iter()
+                .map(|k| format!("--label {k}=VALUE"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Error::Conflict { .. } => {
+            "rerun with --force-conflicts to take ownership of these fields".into()
+        }
+        Error::NeedsConfirmation { .. } => "confirm with --yes".into(),
+        Error::NoKubeconfig { .. } => "pass --kubeconfig FILE".into(),
+        Error::NothingSelected => "name the namespaces, or pass --all or -l SELECTOR".into(),
+        Error::Probe(p) => match p {
+            ProbeInputError::NoNamespaces => "e.g. kubectl ns-policy probe pr-1 pr-2".into(),
+            ProbeInputError::NoPorts => "pass --port N".into(),
+            ProbeInputError::ReservedLabel { role, .. } => {
+                format!("remove it from --{role}-label")
+            }
+            ProbeInputError::TargetPortZero(_) => "pass --target IP:PORT with a port".into(),
+            _ => return None,
+        },
+        Error::Override {
+            namespace: None, ..
+        } => "see --set in `kubectl ns-policy create --help`".into(),
+        _ => return None,
+    })
+}
+
+/// Control characters of input (a label value, a field name in a serde
+/// message) would move the cursor or recolour the terminal: shown escaped.
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The error chain on one line, each cause once (core errors do not repeat

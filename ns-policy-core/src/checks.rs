@@ -109,9 +109,12 @@ impl FromStr for Severity {
             "info" => Ok(Severity::Info),
             "warning" | "warn" => Ok(Severity::Warning),
             "error" => Ok(Severity::Error),
-            _ => Err(crate::Error::InvalidInput(format!(
-                "unknown severity {s:?} (expected error, warning or info)"
-            ))),
+            _ => Err(crate::error::InvalidValue::new(
+                crate::error::ValueKind::Severity,
+                s,
+                format!("unknown severity {s:?} (expected error, warning or info)"),
+            )
+            .into()),
         }
     }
 }

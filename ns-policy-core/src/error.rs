@@ -9,6 +9,154 @@ use std::path::PathBuf;
 /// Result alias of the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The kinds of single values the core validates, for [`InvalidValue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValueKind {
+    /// A label key (`example.com/tier`).
+    LabelKey,
+    /// A label value.
+    LabelValue,
+    /// A `KEY=VALUE` label argument.
+    LabelArgument,
+    /// A DNS-1123 subdomain (most object names).
+    Subdomain,
+    /// A named container port (an IANA service name).
+    PortName,
+    /// A resource quantity (`500m`, `2Gi`).
+    Quantity,
+    /// A duration (`4h`, `2d`).
+    Duration,
+    /// A time to live that the expiry it gives cannot hold.
+    Ttl,
+    /// A Pod Security level.
+    PodSecurityLevel,
+    /// A Pod Security version (`latest`, `v1.N`).
+    PodSecurityVersion,
+    /// A network protocol.
+    Protocol,
+    /// An audit severity.
+    Severity,
+    /// A label selector.
+    Selector,
+    /// A boolean (`true`, `false`).
+    Boolean,
+    /// A `{variable}` template of the baseline.
+    Template,
+}
+
+/// One value that breaks the rule for its kind, and why. Its message names
+/// the value and what would be accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct InvalidValue {
+    /// What kind of value it is.
+    pub kind: ValueKind,
+    /// The value as given.
+    pub value: String,
+    message: String,
+}
+
+impl InvalidValue {
+    /// A rejected value with the full message to show.
+    pub fn new(kind: ValueKind, value: impl Into<String>, message: impl Into<String>) -> Self {
+        InvalidValue {
+            kind,
+            value: value.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a probe request cannot be run (see `ProbePlan::new`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProbeInputError {
+    /// No namespace to probe.
+    #[error("no namespace to probe: name at least one namespace")]
+    NoNamespaces,
+    /// A namespace given twice.
+    #[error("namespace {0:?} is named twice")]
+    DuplicateNamespace(String),
+    /// No port.
+    #[error("no port to probe (give one, or set spec.probe.ports in the baseline)")]
+    NoPorts,
+    /// Port 0.
+    #[error("invalid port 0: ports are 1-65535")]
+    PortZero,
+    /// A protocol the probe cannot test.
+    #[error("{0} is not supported by the live probe here")]
+    UnsupportedProtocol(String),
+    /// An empty image.
+    #[error("the probe image is empty")]
+    EmptyImage,
+    /// A run id that is not a label value of 1-20 lowercase alphanumerics.
+    #[error("invalid probe run id {0:?}: 1-20 lowercase letters and digits")]
+    RunId(String),
+    /// A user label that would override one of the probe's own labels.
+    #[error("the {role} labels cannot set {key}: the probe sets it")]
+    ReservedLabel {
+        /// `pod`, `client` or `server`.
+        role: &'static str,
+        /// The label key.
+        key: String,
+    },
+    /// A target address with port 0.
+    #[error("invalid target {0}: port 0 (ports are 1-65535)")]
+    TargetPortZero(std::net::SocketAddr),
+}
+
+/// The paths an override may set (`create --set PATH=VALUE`).
+pub const OVERRIDE_PATHS: &str = "quota.<resource>, limitRange.{default,defaultRequest,max,min,maxLimitRequestRatio}.<resource>, \
+podSecurity.{level,warn,audit,version}, network.{allowSameNamespace,allowDns,allowIngressController,allowApiServer}, \
+labels.<key>, annotations.<key>, ttl";
+
+/// Why an override cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OverrideError {
+    /// An argument that is neither `PATH=VALUE` nor `PATH-`.
+    #[error("invalid override {0:?}: expected PATH=VALUE or PATH- (paths: {OVERRIDE_PATHS})")]
+    Malformed(String),
+    /// A path no override exists for.
+    #[error("invalid override {arg:?}: unknown path {path:?} (paths: {OVERRIDE_PATHS})")]
+    UnknownPath {
+        /// The argument or `path=value`.
+        arg: String,
+        /// The path.
+        path: String,
+    },
+    /// A value its path does not accept.
+    #[error("invalid override {arg:?}: {source}")]
+    Value {
+        /// The argument or `path=value`.
+        arg: String,
+        /// The problem.
+        #[source]
+        source: InvalidValue,
+    },
+    /// The overrides annotation is not a JSON object of strings.
+    #[error(
+        "annotation {}={raw:?} is not a JSON object of strings: {message}",
+        crate::OVERRIDES_ANNOTATION
+    )]
+    Annotation {
+        /// Its value.
+        raw: String,
+        /// The JSON error.
+        message: String,
+    },
+    /// The profile with these overrides is one the API server would refuse
+    /// (a LimitRange whose default is above its max, a negative quota).
+    #[error("with the overrides {}: {problem}", .overrides.join(", "))]
+    Inconsistent {
+        /// The overrides involved, `path=value`.
+        overrides: Vec<String>,
+        /// What the API server would say.
+        problem: String,
+    },
+}
+
 /// What can go wrong in the core.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -21,6 +169,20 @@ pub enum Error {
         /// Why it was rejected.
         reason: String,
     },
+    /// A single value that breaks its rule (label, quantity, duration...).
+    #[error(transparent)]
+    Value(#[from] InvalidValue),
+    /// A value given for a namespace that breaks its rule.
+    #[error("namespace {namespace:?}: {what}: {source}")]
+    NamespaceValue {
+        /// Namespace.
+        namespace: String,
+        /// Which value (`label team`, `annotation x`, `network.allows`).
+        what: String,
+        /// The problem.
+        #[source]
+        source: InvalidValue,
+    },
     /// A profile name the baseline does not define.
     #[error("unknown profile {name:?} (the baseline defines: {known})")]
     UnknownProfile {
@@ -29,9 +191,76 @@ pub enum Error {
         /// Comma-separated list of known profiles.
         known: String,
     },
-    /// Any other invalid user input (flags, label values, durations...).
-    #[error("{0}")]
-    InvalidInput(String),
+    /// Required labels without a value (the CLI asks for them, or names
+    /// the flag to pass).
+    #[error("namespace {namespace:?} is missing required label(s) {}", .keys.join(", "))]
+    MissingLabels {
+        /// Namespace.
+        namespace: String,
+        /// The label keys.
+        keys: Vec<String>,
+    },
+    /// A label given for a namespace that contradicts a fixed label of its
+    /// profile.
+    #[error("label {key}={value} contradicts profile {profile}, which sets {key}={fixed} on namespace {namespace:?}")]
+    FixedLabel {
+        /// Namespace.
+        namespace: String,
+        /// Profile.
+        profile: String,
+        /// Label key.
+        key: String,
+        /// The value given.
+        value: String,
+        /// The profile's value.
+        fixed: String,
+    },
+    /// The baseline is never applied to a system namespace.
+    #[error("refusing to apply the baseline to system namespace {name:?} (system namespaces: {})", crate::SYSTEM_NAMESPACES.join(", "))]
+    SystemNamespace {
+        /// The namespace.
+        name: String,
+    },
+    /// An override (`--set`, or the namespace's overrides annotation) that
+    /// cannot be used.
+    #[error("{}{source}", .namespace.as_ref().map(|n| format!("namespace {n:?}: ")).unwrap_or_default())]
+    Override {
+        /// The namespace whose annotation it is, if any.
+        namespace: Option<String>,
+        /// The problem.
+        #[source]
+        source: OverrideError,
+    },
+    /// An audit or probe request that selects no namespace.
+    #[error("no namespace selected: name namespaces, or select all or by label")]
+    NothingSelected,
+    /// Named namespaces that the given manifests do not define.
+    #[error("namespace(s) {} not in the given files ({})", .missing.join(", "), if .known.is_empty() { "they define no namespace".to_string() } else { format!("they define: {}", .known.join(", ")) })]
+    NotInManifests {
+        /// The namespaces asked for.
+        missing: Vec<String>,
+        /// The namespaces the manifests define.
+        known: Vec<String>,
+    },
+    /// A probe that cannot be run as asked.
+    #[error(transparent)]
+    Probe(#[from] ProbeInputError),
+    /// An existing kustomization file that cannot be merged into.
+    #[error("{path}: {problem}")]
+    Kustomization {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// An object of the manifests that cannot be read as its kind.
+    #[error("{source_location}: {message}")]
+    Manifest {
+        /// `file:line`.
+        source_location: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A file that could not be parsed, with its position.
     #[error("{path}:{line}:{column}: {message}")]
     Parse {
@@ -57,7 +286,7 @@ pub enum Error {
     #[error("namespace(s) not found: {}", .0.join(", "))]
     NamespacesNotFound(Vec<String>),
     /// Server-side apply hit fields another field manager owns (409).
-    #[error("{object}: {message}; rerun with --force-conflicts to take ownership of these fields")]
+    #[error("{object}: {message}; these fields are owned by another field manager")]
     Conflict {
         /// `NetworkPolicy ns/name`.
         object: String,
@@ -65,10 +294,26 @@ pub enum Error {
         message: String,
     },
     /// Applying would change an existing object and nobody confirmed it.
-    #[error("{object} exists and would change; confirm with --yes")]
+    #[error("{object} exists and would change, and the change was not confirmed")]
     NeedsConfirmation {
         /// `Namespace x` or `ResourceQuota ns/name`.
         object: String,
+    },
+    /// A request to the API server that could not be built.
+    #[error("building the request {what}: {message}")]
+    Request {
+        /// Which request.
+        what: String,
+        /// Why.
+        message: String,
+    },
+    /// No kubeconfig was found and this is not a pod of a cluster.
+    #[error(
+        "no kubeconfig found ($KUBECONFIG, ~/.kube/config) and not running in a cluster: {reason}"
+    )]
+    NoKubeconfig {
+        /// Why the default kubeconfig could not be read.
+        reason: String,
     },
     /// Kubeconfig could not be loaded or does not name the context.
     #[error("{0}")]

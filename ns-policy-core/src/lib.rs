@@ -44,5 +44,10 @@ pub const PROFILE_LABEL: &str = "ns-policy.io/profile";
 pub const CREATED_AT_ANNOTATION: &str = "ns-policy.io/created-at";
 /// Annotation: when a preview namespace expires (RFC 3339, UTC).
 pub const EXPIRES_AT_ANNOTATION: &str = "ns-policy.io/expires-at";
+/// Annotation recording a namespace's overrides of its profile (`create --set`).
+pub const OVERRIDES_ANNOTATION: &str = "ns-policy.io/overrides";
+/// Namespaces the baseline is never applied to, and that `audit --all`
+/// skips unless asked.
+pub const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
 /// Label the API server sets on every namespace.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";

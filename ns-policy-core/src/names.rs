@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidValue, Result, ValueKind};
 
 /// Checks that `name` is a DNS-1123 label, the rule the API server applies to
 /// namespace names: at most 63 characters of lowercase letters, digits and
@@ -36,7 +36,7 @@ pub fn validate_namespace_name(name: &str) -> Result<()> {
 /// ServiceAccounts, RoleBindings): at most 253 characters of lowercase
 /// letters, digits, '-' and '.', each dot-separated part starting and ending
 /// with a letter or digit.
-pub fn validate_subdomain(name: &str) -> std::result::Result<(), String> {
+pub fn validate_subdomain(name: &str) -> std::result::Result<(), InvalidValue> {
     let ok = !name.is_empty()
         && name.len() <= 253
         && name.split('.').all(|part| {
@@ -50,16 +50,16 @@ pub fn validate_subdomain(name: &str) -> std::result::Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
+        Err(InvalidValue::new(ValueKind::Subdomain, name, format!(
             "{name:?} is not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253 characters, starting and ending with a letter or digit)"
-        ))
+        )))
     }
 }
 
 /// Checks a named container port (an IANA service name): 1 to 15 lowercase
 /// letters, digits and '-', with at least one letter, no leading, trailing
 /// or double '-'.
-pub fn validate_port_name(name: &str) -> std::result::Result<(), String> {
+pub fn validate_port_name(name: &str) -> std::result::Result<(), InvalidValue> {
     let ok = !name.is_empty()
         && name.len() <= 15
         && name
@@ -72,16 +72,20 @@ pub fn validate_port_name(name: &str) -> std::result::Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
+        Err(InvalidValue::new(ValueKind::PortName, name, format!(
             "{name:?} is not a port name (1-15 lowercase letters, digits and '-', with a letter; e.g. http, tcp-8080)"
-        ))
+        )))
     }
 }
 
 /// Checks a label key: an optional DNS-1123 subdomain prefix and '/', then a
 /// name of at most 63 characters of alphanumerics, '-', '_' and '.',
 /// starting and ending with an alphanumeric.
-pub fn validate_label_key(key: &str) -> std::result::Result<(), String> {
+pub fn validate_label_key(key: &str) -> std::result::Result<(), InvalidValue> {
+    label_key(key).map_err(|m| InvalidValue::new(ValueKind::LabelKey, key, m))
+}
+
+fn label_key(key: &str) -> std::result::Result<(), String> {
     let (prefix, name) = match key.rsplit_once('/') {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
@@ -113,8 +117,14 @@ pub fn validate_label_key(key: &str) -> std::result::Result<(), String> {
 
 /// Checks a label value: empty, or at most 63 characters of alphanumerics,
 /// '-', '_' and '.', starting and ending with an alphanumeric.
-pub fn validate_label_value(value: &str) -> std::result::Result<(), String> {
-    validate_label_value_chars(value, true).map_err(|e| format!("label value {value:?} {e}"))
+pub fn validate_label_value(value: &str) -> std::result::Result<(), InvalidValue> {
+    validate_label_value_chars(value, true).map_err(|e| {
+        InvalidValue::new(
+            ValueKind::LabelValue,
+            value,
+            format!("label value {value:?} {e}"),
+        )
+    })
 }
 
 fn validate_label_value_chars(s: &str, allow_empty: bool) -> std::result::Result<(), String> {
@@ -149,15 +159,19 @@ pub fn parse_labels<S: AsRef<str>>(args: &[S]) -> Result<BTreeMap<String, String
     let mut out = BTreeMap::new();
     for arg in args {
         let arg = arg.as_ref();
-        let (k, v) = arg.split_once('=').ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "invalid label {arg:?}: expected KEY=VALUE, e.g. --label team=payments"
-            ))
-        })?;
-        validate_label_key(k)
-            .map_err(|e| Error::InvalidInput(format!("invalid label {arg:?}: {e}")))?;
-        validate_label_value(v)
-            .map_err(|e| Error::InvalidInput(format!("invalid label {arg:?}: {e}")))?;
+        let bad = |why: String| -> Error {
+            InvalidValue::new(
+                ValueKind::LabelArgument,
+                arg,
+                format!("invalid label {arg:?}: {why}"),
+            )
+            .into()
+        };
+        let (k, v) = arg
+            .split_once('=')
+            .ok_or_else(|| bad("expected KEY=VALUE, e.g. team=payments".into()))?;
+        validate_label_key(k).map_err(|e| bad(e.to_string()))?;
+        validate_label_value(v).map_err(|e| bad(e.to_string()))?;
         out.insert(k.to_string(), v.to_string());
     }
     Ok(out)

@@ -23,9 +23,13 @@ pub struct Quantity {
 
 impl Quantity {
     /// Parses a quantity; the error says what is wrong with it.
-    pub fn parse(s: &str) -> Result<Quantity, String> {
+    pub fn parse(s: &str) -> Result<Quantity, crate::error::InvalidValue> {
         let bad = |why: &str| {
-            format!("{s:?} is not a Kubernetes quantity ({why}; e.g. 500m, 2, 1.5, 4Gi, 1e3)")
+            crate::error::InvalidValue::new(
+                crate::error::ValueKind::Quantity,
+                s,
+                format!("{s:?} is not a Kubernetes quantity ({why}; e.g. 500m, 2, 1.5, 4Gi, 1e3)"),
+            )
         };
         if s.is_empty() {
             return Err(bad("empty"));
@@ -218,6 +222,7 @@ mod tests {
             "1e999",
         ] {
             let err = Quantity::parse(bad).unwrap_err();
+            let err = err.to_string();
             assert!(err.contains(&format!("{bad:?}")), "{bad}: {err}");
         }
         for ok in [

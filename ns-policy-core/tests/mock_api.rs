@@ -597,7 +597,7 @@ async fn conflict_on_apply_is_a_typed_conflict_error() {
         matches!(&err, Error::Conflict { object, message: m } if object == "Namespace team-a" && m == message),
         "{err:?}"
     );
-    assert!(err.to_string().contains("--force-conflicts"), "{err}");
+    assert!(err.to_string().contains("another field manager"), "{err}");
     assert_eq!(seen.len(), 1, "nothing applied after the Namespace failed");
     assert_eq!(seen[0].param("force"), None);
 }

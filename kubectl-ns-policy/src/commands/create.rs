@@ -38,7 +38,11 @@ pub async fn run(g: &Global, args: &CreateArgs) -> Result<ExitStatus> {
         baseline.profile(p)?;
     }
     let given = parse_labels(&args.labels)?;
-    let set = overrides::parse_set_args(&args.set).map_err(anyhow::Error::msg)?;
+    let set =
+        overrides::parse_set_args(&args.set).map_err(|source| ns_policy_core::Error::Override {
+            namespace: None,
+            source,
+        })?;
     let offline = args.dry_run == DryRun::Client
         || ((args.output.is_some() || args.output_dir.is_some()) && args.dry_run == DryRun::None);
 
@@ -142,7 +146,7 @@ fn prompt_label(namespace: &str, key: &str) -> Result<String> {
             if v.is_empty() {
                 return Err("a value is required".into());
             }
-            validate_label_value(v)
+            validate_label_value(v).map_err(|e| e.to_string())
         })
         .interact_text_on(&Term::stderr())
         .context("reading the label value")?;

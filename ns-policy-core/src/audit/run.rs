@@ -45,9 +45,7 @@ impl Selection {
             crate::names::validate_namespace_name(n)?;
         }
         if names.is_empty() && !all && selector.is_none() {
-            return Err(Error::InvalidInput(
-                "name the namespaces to audit, or pass --all or -l SELECTOR".into(),
-            ));
+            return Err(Error::NothingSelected);
         }
         let selector = match selector {
             Some(s) => Some((s.to_string(), crate::selector::parse(s)?)),
@@ -242,9 +240,10 @@ pub fn audit_manifests(
             continue;
         }
         if !in_use.contains(n.as_str()) {
-            return Err(Error::InvalidInput(format!(
-                "namespace {n:?} is not in the given files (no Namespace object and no object in it)"
-            )));
+            return Err(Error::NotInManifests {
+                missing: vec![n.clone()],
+                known: inventory.namespace_names().into_iter().collect(),
+            });
         }
         made_up.push(Item::live(Namespace {
             metadata: ObjectMeta {

@@ -14,7 +14,7 @@
 
 pub mod allow;
 pub mod overrides;
-pub mod template;
+pub(crate) mod template;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -34,8 +34,7 @@ use crate::pss::Level;
 pub const API_VERSION: &str = "ns-policy.io/v1alpha1";
 /// Kind of baseline files.
 pub const KIND: &str = "Baseline";
-/// Namespaces never audited by `--all` unless asked for.
-pub const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
+use crate::SYSTEM_NAMESPACES;
 
 /// The built-in baseline, as printed by `kubectl ns-policy baseline`.
 pub const BUILTIN_YAML: &str = include_str!("builtin.yaml");
@@ -740,9 +739,62 @@ pub fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         .map(|t| Utc.from_utc_datetime(&t))
 }
 
+/// The latest expiry an annotation can hold and be read back: RFC 3339
+/// has four-digit years.
+pub const LATEST_EXPIRY: &str = "9999-12-31T23:59:59Z";
+
+/// `now + ttl`, the expiry a namespace with this TTL gets. A TTL whose
+/// expiry overflows, or lands past [`LATEST_EXPIRY`] (an annotation nobody
+/// could read back, so `gc` would never reap the namespace), is refused
+/// naming the TTL.
+pub fn expires_at(
+    now: chrono::DateTime<chrono::Utc>,
+    ttl: Duration,
+) -> std::result::Result<chrono::DateTime<chrono::Utc>, crate::error::InvalidValue> {
+    let latest = chrono::DateTime::parse_from_rfc3339(LATEST_EXPIRY)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok();
+    let expiry = chrono::Duration::from_std(ttl)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .filter(|t| latest.is_some_and(|l| *t <= l));
+    expiry.ok_or_else(|| {
+        let text = format_duration(ttl);
+        crate::error::InvalidValue::new(
+            crate::error::ValueKind::Ttl,
+            text.clone(),
+            format!(
+                "TTL {text} is too long: the expiry would be after {LATEST_EXPIRY}, which an RFC 3339 annotation cannot hold (use a TTL of at most a few years)"
+            ),
+        )
+    })
+}
+
+/// A duration as [`parse_duration`] reads it back (`90m` -> `1h30m`, `86400s` -> `1d`).
+pub fn format_duration(d: Duration) -> String {
+    let mut secs = d.as_secs();
+    if secs == 0 {
+        return "0s".to_string();
+    }
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400u64), ("h", 3600), ("m", 60), ("s", 1)] {
+        if secs >= size {
+            out.push_str(&format!("{}{unit}", secs / size));
+            secs %= size;
+        }
+    }
+    out
+}
+
 /// Parses a duration like `4h`, `90m`, `1h30m`, `2d`, `1w`, `45s`.
-pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
-    let err = || format!("invalid duration {s:?} (expected e.g. 30m, 4h, 1h30m, 2d, 1w)");
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, crate::error::InvalidValue> {
+    let err = || {
+        crate::error::InvalidValue::new(
+            crate::error::ValueKind::Duration,
+            s,
+            format!("invalid duration {s:?} (expected e.g. 30m, 4h, 1h30m, 2d, 1w)"),
+        )
+    };
     let s = s.trim();
     if s.is_empty() {
         return Err(err());
@@ -773,11 +825,6 @@ pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
         return Err(err());
     }
     Ok(Duration::from_secs(total))
-}
-
-/// True when `s` is a Kubernetes quantity ([`crate::quantity::Quantity`]).
-pub fn is_quantity(s: &str) -> bool {
-    crate::quantity::is_quantity(s)
 }
 
 #[cfg(test)]

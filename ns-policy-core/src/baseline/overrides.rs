@@ -19,17 +19,15 @@
 use std::collections::BTreeMap;
 
 use super::Profile;
+pub use crate::error::OverrideError;
+use crate::error::{InvalidValue, ValueKind};
 use crate::pss::Level;
 
 /// Annotation holding a namespace's overrides.
-pub const ANNOTATION: &str = "ns-policy.io/overrides";
+pub const ANNOTATION: &str = crate::OVERRIDES_ANNOTATION;
 
 /// Overrides: path → value.
 pub type Overrides = BTreeMap<String, String>;
-
-const ACCEPTED: &str = "quota.<resource>, limitRange.{default,defaultRequest,max,min,maxLimitRequestRatio}.<resource>, \
-podSecurity.{level,warn,audit,version}, network.{allowSameNamespace,allowDns,allowIngressController,allowApiServer}, \
-labels.<key>, annotations.<key>, ttl";
 
 /// A `--set` argument: set a path, or (`PATH-`) drop an override.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,20 +39,18 @@ pub enum SetArg {
 }
 
 /// Parses `--set` arguments, validating paths and values.
-pub fn parse_set_args<S: AsRef<str>>(args: &[S]) -> Result<Vec<SetArg>, String> {
+pub fn parse_set_args<S: AsRef<str>>(args: &[S]) -> Result<Vec<SetArg>, OverrideError> {
     args.iter()
         .map(|a| {
             let a = a.as_ref();
             match a.split_once('=') {
                 Some((path, value)) => {
-                    check(path, value).map_err(|e| format!("invalid --set {a:?}: {e}"))?;
+                    check(a, path, value)?;
                     Ok(SetArg::Set(path.to_string(), value.to_string()))
                 }
                 None => match a.strip_suffix('-') {
                     Some(path) if !path.is_empty() => Ok(SetArg::Unset(path.to_string())),
-                    _ => Err(format!(
-                        "invalid --set {a:?}: expected PATH=VALUE or PATH- (paths: {ACCEPTED})"
-                    )),
+                    _ => Err(OverrideError::Malformed(a.to_string())),
                 },
             }
         })
@@ -79,15 +75,16 @@ pub fn merge(mut current: Overrides, args: &[SetArg]) -> Overrides {
 /// Reads the overrides annotation of a namespace (`None` without one).
 pub fn from_annotations(
     annotations: Option<&BTreeMap<String, String>>,
-) -> Result<Option<Overrides>, String> {
+) -> Result<Option<Overrides>, OverrideError> {
     let Some(raw) = annotations.and_then(|a| a.get(ANNOTATION)) else {
         return Ok(None);
     };
-    let map: Overrides = serde_json::from_str(raw).map_err(|e| {
-        format!("annotation {ANNOTATION}={raw:?} is not a JSON object of strings: {e}")
+    let map: Overrides = serde_json::from_str(raw).map_err(|e| OverrideError::Annotation {
+        raw: raw.clone(),
+        message: e.to_string(),
     })?;
     for (p, v) in &map {
-        check(p, v).map_err(|e| format!("annotation {ANNOTATION}: {p}={v}: {e}"))?;
+        check(&format!("{p}={v}"), p, v)?;
     }
     Ok(Some(map))
 }
@@ -97,21 +94,25 @@ pub fn to_annotation(overrides: &Overrides) -> String {
     serde_json::to_string(overrides).unwrap_or_default()
 }
 
-fn quantity(v: &str) -> Result<(), String> {
+fn quantity(v: &str) -> Result<(), InvalidValue> {
     crate::quantity::Quantity::parse(v).map(|_| ())
 }
 
-fn boolean(v: &str) -> Result<bool, String> {
+fn boolean(v: &str) -> Result<bool, InvalidValue> {
     match v {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(format!("{v:?} is not true or false")),
+        _ => Err(InvalidValue::new(
+            ValueKind::Boolean,
+            v,
+            format!("{v:?} is not true or false"),
+        )),
     }
 }
 
-/// Validates one path and value.
-fn check(path: &str, value: &str) -> Result<(), String> {
-    apply_one(&mut placeholder(), path, value)
+/// Validates one path and value (`arg` names them in errors).
+fn check(arg: &str, path: &str, value: &str) -> Result<(), OverrideError> {
+    apply_one(&mut placeholder(), arg, path, value)
 }
 
 fn placeholder() -> Profile {
@@ -148,12 +149,19 @@ fn placeholder() -> Profile {
     }
 }
 
-fn apply_one(p: &mut Profile, path: &str, value: &str) -> Result<(), String> {
-    let unknown = || format!("unknown path {path:?} (paths: {ACCEPTED})");
+fn apply_one(p: &mut Profile, arg: &str, path: &str, value: &str) -> Result<(), OverrideError> {
+    let unknown = || OverrideError::UnknownPath {
+        arg: arg.to_string(),
+        path: path.to_string(),
+    };
+    let bad = |source: InvalidValue| OverrideError::Value {
+        arg: arg.to_string(),
+        source,
+    };
     let (head, rest) = path.split_once('.').unwrap_or((path, ""));
     match (head, rest) {
         ("quota", r) if !r.is_empty() => {
-            quantity(value)?;
+            quantity(value).map_err(bad)?;
             p.quota.insert(r.to_string(), value.to_string());
         }
         ("limitRange", r) => {
@@ -161,7 +169,7 @@ fn apply_one(p: &mut Profile, path: &str, value: &str) -> Result<(), String> {
             if resource.is_empty() {
                 return Err(unknown());
             }
-            quantity(value)?;
+            quantity(value).map_err(bad)?;
             let lr = &mut p.limit_range;
             let map = match field {
                 "default" => &mut lr.default,
@@ -174,11 +182,19 @@ fn apply_one(p: &mut Profile, path: &str, value: &str) -> Result<(), String> {
             map.insert(resource.to_string(), value.to_string());
         }
         ("podSecurity", "version") => {
-            crate::pss::parse_version(value)?;
+            crate::pss::parse_version(value).map_err(bad)?;
             p.pod_security.version = value.to_string();
         }
         ("podSecurity", mode @ ("level" | "warn" | "audit")) => {
-            let level: Level = value.parse().map_err(|e: crate::Error| e.to_string())?;
+            let level: Level = value.parse().map_err(|_| {
+                bad(InvalidValue::new(
+                    ValueKind::PodSecurityLevel,
+                    value,
+                    format!(
+                        "invalid Pod Security level {value:?} (accepted: privileged, baseline, restricted)"
+                    ),
+                ))
+            })?;
             match mode {
                 "level" => p.pod_security.level = level,
                 "warn" => p.pod_security.warn = Some(level),
@@ -186,7 +202,7 @@ fn apply_one(p: &mut Profile, path: &str, value: &str) -> Result<(), String> {
             }
         }
         ("network", flag) => {
-            let b = boolean(value)?;
+            let b = boolean(value).map_err(bad)?;
             let n = &mut p.network;
             match flag {
                 "allowSameNamespace" => n.allow_same_namespace = b,
@@ -197,15 +213,15 @@ fn apply_one(p: &mut Profile, path: &str, value: &str) -> Result<(), String> {
             }
         }
         ("labels", key) if !key.is_empty() => {
-            crate::names::validate_label_key(key)?;
-            crate::names::validate_label_value(value)?;
+            crate::names::validate_label_key(key).map_err(bad)?;
+            crate::names::validate_label_value(value).map_err(bad)?;
             p.labels.insert(key.to_string(), value.to_string());
         }
         ("annotations", key) if !key.is_empty() => {
             p.annotations.insert(key.to_string(), value.to_string());
         }
         ("ttl", "") => {
-            super::parse_duration(value)?;
+            super::parse_duration(value).map_err(bad)?;
             p.ttl = Some(value.to_string());
         }
         _ => return Err(unknown()),
@@ -214,10 +230,10 @@ fn apply_one(p: &mut Profile, path: &str, value: &str) -> Result<(), String> {
 }
 
 /// The profile with `overrides` applied.
-pub fn apply(profile: &Profile, overrides: &Overrides) -> Result<Profile, String> {
+pub fn apply(profile: &Profile, overrides: &Overrides) -> Result<Profile, OverrideError> {
     let mut p = profile.clone();
     for (path, value) in overrides {
-        apply_one(&mut p, path, value).map_err(|e| format!("{path}={value}: {e}"))?;
+        apply_one(&mut p, &format!("{path}={value}"), path, value)?;
     }
     Ok(p)
 }
@@ -264,12 +280,13 @@ mod tests {
             ("justtext", "PATH=VALUE"),
             ("labels.Bad_Prefix/x=1", "label key"),
         ] {
-            let e = parse_set_args(&[arg]).unwrap_err();
+            let e = parse_set_args(&[arg]).unwrap_err().to_string();
             assert!(e.contains(arg) && e.contains(needle), "{arg}: {e}");
         }
         let bad = BTreeMap::from([(ANNOTATION.to_string(), "not json".to_string())]);
         assert!(from_annotations(Some(&bad))
             .unwrap_err()
+            .to_string()
             .contains(ANNOTATION));
     }
 }

@@ -2,6 +2,7 @@
 //! positions, the v2 fields, and parser robustness.
 
 use super::*;
+use crate::quantity::is_quantity;
 
 #[test]
 fn builtin_baseline_parses_and_has_the_four_profiles() {

@@ -98,7 +98,10 @@ async fn plan_object(
         // The caller has just read the namespace.
         (BundleObject::Namespace(_), Some(n)) => Some(
             serde_json::from_value::<DynamicObject>(serde_json::to_value(n).unwrap_or_default())
-                .map_err(|e| Error::InvalidInput(format!("namespace {ns}: {e}")))?,
+                .map_err(|e| Error::Request {
+                    what: format!("plan of namespace {ns}"),
+                    message: e.to_string(),
+                })?,
         ),
         _ => api
             .get_opt(obj.name())

@@ -105,10 +105,9 @@ async fn load_config(target: &Target) -> Result<(Config, String)> {
                 if let Ok(c) = Config::incluster() {
                     return Ok((c, "in-cluster".to_string()));
                 }
-                return Err(Error::Kubeconfig(format!(
-                    "no kubeconfig found ($KUBECONFIG, ~/.kube/config) and not running in a cluster: {}; pass --kubeconfig FILE",
-                    crate::error::chain(&e)
-                )));
+                return Err(Error::NoKubeconfig {
+                    reason: crate::error::chain(&e),
+                });
             }
         },
     };

@@ -33,7 +33,10 @@ pub async fn psa_dry_run(
         .body(kube::client::Body::from(
             serde_json::to_vec(&body).unwrap_or_default(),
         ))
-        .map_err(|e| Error::InvalidInput(format!("building the PodSecurity dry run: {e}")))?;
+        .map_err(|e| Error::Request {
+            what: format!("PodSecurity dry run of namespace {namespace:?}"),
+            message: e.to_string(),
+        })?;
     let response = client
         .send(request)
         .await

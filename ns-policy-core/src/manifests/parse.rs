@@ -214,7 +214,10 @@ fn value_type(v: &Value) -> &'static str {
 }
 
 fn invalid(source: &Source, message: impl fmt::Display) -> Error {
-    Error::InvalidInput(format!("{source}: {message}"))
+    Error::Manifest {
+        source_location: source.to_string(),
+        message: message.to_string(),
+    }
 }
 
 /// `Kind "name"` or `Kind "namespace/name"` for error messages.

@@ -114,8 +114,10 @@ impl FromStr for Protocol {
             .into_iter()
             .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "unknown protocol {s:?} (expected TCP, UDP or SCTP)"
+                Error::from(crate::error::InvalidValue::new(
+                    crate::error::ValueKind::Protocol,
+                    s,
+                    format!("unknown protocol {s:?} (expected TCP, UDP or SCTP)"),
                 ))
             })
     }

@@ -112,16 +112,10 @@ pub fn offline_evaluator(plan: &ProbePlan, set: &Inventory) -> Result<Evaluator>
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
-        return Err(Error::InvalidInput(format!(
-            "namespace{} {} not found in the manifests (they define: {})",
-            if missing.len() > 1 { "s" } else { "" },
-            missing.join(", "),
-            if known.is_empty() {
-                "no Namespace".to_string()
-            } else {
-                known.iter().cloned().collect::<Vec<_>>().join(", ")
-            }
-        )));
+        return Err(Error::NotInManifests {
+            missing: missing.into_iter().map(str::to_string).collect(),
+            known: known.into_iter().collect(),
+        });
     }
     let namespaces = set
         .namespaces

@@ -9,7 +9,7 @@ use super::pods::port_name;
 use super::{
     Matrix, Predicted, Prediction, Role, PARALLEL_THRESHOLD, POD_NAME_PREFIX, ROLE_LABEL, RUN_LABEL,
 };
-use crate::error::{Error, Result};
+use crate::error::{ProbeInputError, Result};
 use crate::names::validate_namespace_name;
 use crate::netpol::{Endpoint, Evaluator, NamedPort, PodInfo, Protocol};
 use crate::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
@@ -63,39 +63,28 @@ impl ProbePlan {
     /// override the probe's own labels.
     pub fn new(mut opts: ProbeOptions) -> Result<Self> {
         if opts.namespaces.is_empty() {
-            return Err(Error::InvalidInput(
-                "name at least one namespace to probe, e.g. `kubectl ns-policy probe pr-1 pr-2`"
-                    .into(),
-            ));
+            return Err(ProbeInputError::NoNamespaces.into());
         }
         let mut seen = HashSet::new();
         for ns in &opts.namespaces {
             validate_namespace_name(ns)?;
             if !seen.insert(ns.as_str()) {
-                return Err(Error::InvalidInput(format!(
-                    "namespace {ns:?} is named twice"
-                )));
+                return Err(ProbeInputError::DuplicateNamespace(ns.clone()).into());
             }
         }
         if opts.ports.is_empty() {
-            return Err(Error::InvalidInput(
-                "no port to probe: pass --port N or set spec.probe.ports in the baseline".into(),
-            ));
+            return Err(ProbeInputError::NoPorts.into());
         }
         if opts.ports.contains(&0) {
-            return Err(Error::InvalidInput(
-                "invalid port 0: ports are 1-65535".into(),
-            ));
+            return Err(ProbeInputError::PortZero.into());
         }
         let mut uniq = HashSet::new();
         opts.ports.retain(|p| uniq.insert(*p));
         if opts.protocol == Protocol::Sctp {
-            return Err(Error::InvalidInput(
-                "SCTP is not supported by the probe (use tcp or udp)".into(),
-            ));
+            return Err(ProbeInputError::UnsupportedProtocol("SCTP".into()).into());
         }
         if opts.image.trim().is_empty() {
-            return Err(Error::InvalidInput("the probe image is empty".into()));
+            return Err(ProbeInputError::EmptyImage.into());
         }
         let id = &opts.run_id;
         if id.is_empty()
@@ -104,29 +93,27 @@ impl ProbePlan {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         {
-            return Err(Error::InvalidInput(format!(
-                "invalid probe run id {id:?}: 1-20 lowercase letters and digits"
-            )));
+            return Err(ProbeInputError::RunId(id.clone()).into());
         }
         for key in [MANAGED_BY_LABEL, RUN_LABEL, ROLE_LABEL] {
-            for (flag, labels) in [
-                ("--pod-label", &opts.pod_labels),
-                ("--client-label", &opts.client_labels),
-                ("--server-label", &opts.server_labels),
+            for (role, labels) in [
+                ("pod", &opts.pod_labels),
+                ("client", &opts.client_labels),
+                ("server", &opts.server_labels),
             ] {
                 if labels.contains_key(key) {
-                    return Err(Error::InvalidInput(format!(
-                        "{flag} cannot set {key}: the probe sets it"
-                    )));
+                    return Err(ProbeInputError::ReservedLabel {
+                        role,
+                        key: key.to_string(),
+                    }
+                    .into());
                 }
             }
         }
         let mut seen_targets = HashSet::new();
         opts.targets.retain(|t| seen_targets.insert(*t));
         if let Some(t) = opts.targets.iter().find(|t| t.port() == 0) {
-            return Err(Error::InvalidInput(format!(
-                "invalid --target {t}: port 0 (ports are 1-65535)"
-            )));
+            return Err(ProbeInputError::TargetPortZero(*t).into());
         }
         Ok(ProbePlan { opts })
     }

@@ -91,9 +91,14 @@ impl FromStr for Level {
             "privileged" => Ok(Level::Privileged),
             "baseline" => Ok(Level::Baseline),
             "restricted" => Ok(Level::Restricted),
-            other => Err(Error::InvalidInput(format!(
-                "invalid Pod Security level {other:?} (accepted: privileged, baseline, restricted)"
-            ))),
+            other => Err(crate::error::InvalidValue::new(
+                crate::error::ValueKind::PodSecurityLevel,
+                other,
+                format!(
+                    "invalid Pod Security level {other:?} (accepted: privileged, baseline, restricted)"
+                ),
+            )
+            .into()),
         }
     }
 }
@@ -101,12 +106,18 @@ impl FromStr for Level {
 /// Validates a `pod-security.kubernetes.io/<mode>-version` label value the
 /// way the admission plugin does: `latest` or `v1.<minor>` (minor without
 /// leading zeros).
-pub fn parse_version(s: &str) -> Result<(), String> {
+pub fn parse_version(s: &str) -> Result<(), crate::error::InvalidValue> {
     if s == "latest" {
         return Ok(());
     }
     let bad = || {
-        format!("invalid Pod Security version {s:?}: must be \"latest\" or \"v1.x\" (e.g. v1.33)")
+        crate::error::InvalidValue::new(
+            crate::error::ValueKind::PodSecurityVersion,
+            s,
+            format!(
+                "invalid Pod Security version {s:?}: must be \"latest\" or \"v1.x\" (e.g. v1.33)"
+            ),
+        )
     };
     let minor = s.strip_prefix("v1.").ok_or_else(bad)?;
     let digits_ok = !minor.is_empty()

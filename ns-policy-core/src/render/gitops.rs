@@ -100,9 +100,11 @@ impl Files<'_> {
         match docs.into_iter().next().map(|d| d.value) {
             None => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),
-            Some(_) => Err(Error::InvalidInput(format!(
-                "{path}: an existing kustomization is not a mapping; move it away or fix it"
-            ))),
+            Some(_) => Err(Error::Kustomization {
+                path: path.to_string(),
+                problem: "an existing kustomization is not a mapping; move it away or fix it"
+                    .into(),
+            }),
         }
     }
 
@@ -157,9 +159,10 @@ fn merge_list(
 ) -> Result<()> {
     let list = doc.entry(key).or_insert_with(|| json!([]));
     let Value::Array(items) = list else {
-        return Err(Error::InvalidInput(format!(
-            "an existing kustomization's {key} is not a list"
-        )));
+        return Err(Error::Kustomization {
+            path: "kustomization.yaml".into(),
+            problem: format!("its {key} is not a list"),
+        });
     };
     for v in new {
         if !items.iter().any(|i| same(i, &v)) {

@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::baseline::overrides::{self, Overrides};
 use crate::baseline::{template, Baseline, Profile, SubjectKind};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidValue, Result, ValueKind};
 use crate::inventory::Kind;
 use crate::reserved;
 
@@ -184,8 +184,15 @@ impl Ctx<'_> {
     }
 
     fn expand(&self, what: &str, s: &str) -> Result<String> {
-        template::expand(s, &self.vars)
-            .map_err(|e| Error::InvalidInput(format!("namespace {:?}: {what}: {e}", self.ns)))
+        template::expand(s, &self.vars).map_err(|e| self.template_error(what, s, e))
+    }
+
+    fn template_error(&self, what: &str, template: &str, message: String) -> Error {
+        Error::NamespaceValue {
+            namespace: self.ns.to_string(),
+            what: what.to_string(),
+            source: InvalidValue::new(ValueKind::Template, template, message),
+        }
     }
 
     /// Expands every string of a profile part (allows, RBAC).
@@ -196,11 +203,12 @@ impl Ctx<'_> {
         if !erased_json::Json::uses_templates(value) {
             return Ok(value.clone());
         }
-        let mut v =
-            serde_json::to_value(value).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))?;
-        template::expand_value(&mut v, &self.vars)
-            .map_err(|e| Error::InvalidInput(format!("namespace {:?}: {what}: {e}", self.ns)))?;
-        serde_json::from_value(v).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))
+        let mut v = serde_json::to_value(value)
+            .map_err(|e| self.template_error(what, "", e.to_string()))?;
+        template::expand_value(&mut v, &self.vars).map_err(|e| self.template_error(what, "", e))?;
+        // An expanded value that no longer fits its type (a port that was a
+        // template) is named with the namespace.
+        serde_json::from_value(v).map_err(|e| self.template_error(what, "", e.to_string()))
     }
 }
 
@@ -213,16 +221,23 @@ fn quantities(m: &BTreeMap<String, String>) -> Option<BTreeMap<String, Quantity>
 }
 
 /// The profile's fixed labels of a namespace, expanded.
-pub fn fixed_labels(
+pub(crate) fn fixed_labels(
+    namespace: &str,
     profile: &Profile,
     vars: &BTreeMap<String, String>,
-) -> std::result::Result<BTreeMap<String, String>, String> {
+) -> Result<BTreeMap<String, String>> {
+    let error = |k: &str, source: InvalidValue| Error::NamespaceValue {
+        namespace: namespace.to_string(),
+        what: format!("label {k}"),
+        source,
+    };
     profile
         .labels
         .iter()
         .map(|(k, v)| {
-            let value = template::expand(v, vars).map_err(|e| format!("label {k}: {e}"))?;
-            crate::names::validate_label_value(&value).map_err(|e| format!("label {k}: {e}"))?;
+            let value = template::expand(v, vars)
+                .map_err(|e| error(k, InvalidValue::new(ValueKind::Template, v, e)))?;
+            crate::names::validate_label_value(&value).map_err(|e| error(k, e))?;
             Ok((k.clone(), value))
         })
         .collect()
@@ -266,21 +281,14 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
-        return Err(Error::InvalidInput(format!(
-            "namespace {:?} is missing required label(s) {}: pass {}",
-            spec.name,
-            missing.join(", "),
-            missing
-                .iter()
-                .map(|k| format!("--label {k}=VALUE"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        )));
+        return Err(Error::MissingLabels {
+            namespace: spec.name.clone(),
+            keys: missing.into_iter().map(str::to_string).collect(),
+        });
     }
     let ns = spec.name.as_str();
     let mut vars = variables(baseline, ns, &spec.profile, &spec.labels);
-    let fixed = fixed_labels(&profile, &vars)
-        .map_err(|e| Error::InvalidInput(format!("namespace {ns:?}: {e}")))?;
+    let fixed = fixed_labels(ns, &profile, &vars)?;
     for (k, v) in &fixed {
         vars.entry(k.clone()).or_insert_with(|| v.clone());
     }

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::Namespace;
 use super::NamespaceSpec;
 use crate::baseline::overrides::{self, Overrides, SetArg};
 use crate::baseline::{template, Baseline, Profile};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidValue, Result, ValueKind};
 
 /// What the user asked for one namespace, before labels and TTL are resolved.
 #[derive(Debug, Clone)]
@@ -53,13 +53,11 @@ pub struct Resolved {
 /// profile with a TTL gets the profile's.
 pub fn resolve(baseline: &Baseline, req: &Request<'_>) -> Result<Resolved> {
     crate::names::validate_namespace_name(req.name)?;
-    if crate::baseline::SYSTEM_NAMESPACES.contains(&req.name) {
+    if crate::SYSTEM_NAMESPACES.contains(&req.name) {
         // A default deny in kube-system cuts the cluster's own traffic.
-        return Err(Error::InvalidInput(format!(
-            "refusing to apply the baseline to system namespace {:?} (system namespaces: {})",
-            req.name,
-            crate::baseline::SYSTEM_NAMESPACES.join(", ")
-        )));
+        return Err(Error::SystemNamespace {
+            name: req.name.to_string(),
+        });
     }
     let existing_labels = req
         .existing
@@ -77,7 +75,10 @@ pub fn resolve(baseline: &Baseline, req: &Request<'_>) -> Result<Resolved> {
             .to_string(),
     };
     let existing_overrides = overrides::from_annotations(Some(&annotations))
-        .map_err(|e| Error::InvalidInput(format!("namespace {:?}: {e}", req.name)))?
+        .map_err(|source| Error::Override {
+            namespace: Some(req.name.to_string()),
+            source,
+        })?
         .unwrap_or_default();
     let overrides = overrides::merge(existing_overrides, req.set);
     let profile_def = effective_profile(baseline, &profile, &overrides)?;
@@ -104,14 +105,19 @@ pub fn resolve(baseline: &Baseline, req: &Request<'_>) -> Result<Resolved> {
             let Some(fixed) = profile_def.labels.get(key) else {
                 continue;
             };
-            let fixed = template::expand(fixed, &vars).map_err(|e| {
-                Error::InvalidInput(format!("namespace {:?}: label {key}: {e}", req.name))
+            let fixed = template::expand(fixed, &vars).map_err(|e| Error::NamespaceValue {
+                namespace: req.name.to_string(),
+                what: format!("label {key}"),
+                source: InvalidValue::new(ValueKind::Template, fixed, e),
             })?;
             if &fixed != value {
-                return Err(Error::InvalidInput(format!(
-                    "--label {key}={value} contradicts profile {profile}, which sets {key}={fixed} on namespace {:?}",
-                    req.name
-                )));
+                return Err(Error::FixedLabel {
+                    namespace: req.name.to_string(),
+                    profile: profile.clone(),
+                    key: key.clone(),
+                    value: value.clone(),
+                    fixed,
+                });
             }
         }
     }
@@ -122,21 +128,17 @@ pub fn resolve(baseline: &Baseline, req: &Request<'_>) -> Result<Resolved> {
             .and_then(|v| crate::baseline::parse_time(v))
     };
     let profile_ttl = match &profile_def.ttl {
-        Some(t) => Some(crate::baseline::parse_duration(t).map_err(Error::InvalidInput)?),
+        Some(t) => Some(crate::baseline::parse_duration(t)?),
         None => None,
     };
-    let from_now = |ttl: std::time::Duration, what: &str| {
-        chrono::Duration::from_std(ttl)
-            .map(|d| req.now + d)
-            .map_err(|e| Error::InvalidInput(format!("{what}: {e}")))
-    };
+    let from_now = |ttl: std::time::Duration| crate::baseline::expires_at(req.now, ttl);
     let created = parse_time(&lifecycle.created_at_annotation).unwrap_or(req.now);
     let (created_at, expires_at) = match (req.ttl, profile_ttl) {
-        (Some(ttl), _) => (Some(created), Some(from_now(ttl, "--ttl")?)),
+        (Some(ttl), _) => (Some(created), Some(from_now(ttl)?)),
         (None, Some(ttl)) => {
             let expires = match parse_time(&lifecycle.expires_at_annotation) {
                 Some(t) => t,
-                None => from_now(ttl, "ttl")?,
+                None => from_now(ttl)?,
             };
             (Some(created), Some(expires))
         }
@@ -165,7 +167,10 @@ pub fn effective_profile(
     if overrides.is_empty() {
         return Ok(p.clone());
     }
-    overrides::apply(p, overrides).map_err(Error::InvalidInput)
+    overrides::apply(p, overrides).map_err(|source| Error::Override {
+        namespace: None,
+        source,
+    })
 }
 
 /// The template variables of a namespace: `name`, `profile`, the captures of

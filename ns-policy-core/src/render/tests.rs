@@ -306,11 +306,14 @@ fn default_service_account_does_not_automount_tokens() {
 }
 
 #[test]
-fn rendering_requires_the_required_labels_and_names_the_flag() {
+fn rendering_requires_the_required_labels_and_names_them() {
     let mut s = spec("staging", "app");
     s.labels.remove("cost-center");
-    let err = render(&Baseline::builtin(), &s).unwrap_err().to_string();
-    assert!(err.contains("--label cost-center=VALUE"), "{err}");
+    let err = render(&Baseline::builtin(), &s).unwrap_err();
+    assert!(
+        matches!(&err, Error::MissingLabels { namespace, keys } if namespace == "staging" && keys == &["cost-center"]),
+        "{err}"
+    );
 }
 
 #[test]

@@ -114,8 +114,14 @@ impl Parser {
 /// Errors name the selector and the offending part, e.g.
 /// `invalid label selector "a in x": expected "(" after "in"`.
 pub fn parse(s: &str) -> Result<Selector, Error> {
-    parse_inner(s)
-        .map_err(|msg| Error::InvalidInput(format!("invalid label selector {s:?}: {msg}")))
+    parse_inner(s).map_err(|msg| {
+        crate::error::InvalidValue::new(
+            crate::error::ValueKind::Selector,
+            s,
+            format!("invalid label selector {s:?}: {msg}"),
+        )
+        .into()
+    })
 }
 
 fn parse_inner(s: &str) -> Result<Selector, String> {

@@ -21,6 +21,7 @@ fn level_and_version_parsing() {
     assert!(parse_version("v1.33").is_ok());
     assert!(parse_version("v1.0").is_ok());
     let err = parse_version("1.33").unwrap_err();
+    let err = err.to_string();
     assert!(err.contains("latest") && err.contains("v1.x"), "{err}");
     assert!(parse_version("v2.1").is_err());
     assert!(parse_version("v1.33.1").is_err());

@@ -172,9 +172,9 @@ fn profile_with_overrides(
         Ok(None) => Some((base.clone(), None)),
         Ok(Some(o)) => match crate::baseline::overrides::apply(base, &o) {
             Ok(p) => Some((p, None)),
-            Err(e) => Some((base.clone(), Some(e))),
+            Err(e) => Some((base.clone(), Some(e.to_string()))),
         },
-        Err(e) => Some((base.clone(), Some(e))),
+        Err(e) => Some((base.clone(), Some(e.to_string()))),
     }
 }
 
@@ -270,8 +270,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                     .profile
                     .ttl
                     .as_deref()
-                    .and_then(|t| crate::baseline::parse_duration(t).ok())
-                    .and_then(|d| Duration::from_std(d).ok());
+                    .and_then(|t| crate::baseline::parse_duration(t).ok());
                 let overrides = crate::baseline::overrides::from_annotations(
                     self.snap.namespace.object.metadata.annotations.as_ref(),
                 )
@@ -283,7 +282,9 @@ impl<'s, 'a> Ctx<'s, 'a> {
                     profile: self.profile_name.to_string(),
                     labels,
                     created_at: ttl.map(|_| self.now),
-                    expires_at: ttl.map(|d| self.now + d),
+                    // A TTL too long for an expiry (refused by `create`)
+                    // renders without one rather than overflowing.
+                    expires_at: ttl.and_then(|d| crate::baseline::expires_at(self.now, d).ok()),
                     overrides,
                 };
                 render::render(self.baseline, &spec).ok().map(Rc::new)

@@ -9,7 +9,7 @@ fn plan_validation_rejects_bad_input_before_anything_is_created() {
         let e = ProbePlan::new(o).expect_err("must be rejected").to_string();
         assert!(e.contains(needle), "{e:?} should mention {needle:?}");
     };
-    bad(opts(&[], &[8080]), "at least one namespace");
+    bad(opts(&[], &[8080]), "no namespace to probe");
     bad(opts(&["Bad_Name"], &[8080]), "invalid namespace name");
     bad(opts(&["a", "a"], &[8080]), "named twice");
     bad(opts(&["a"], &[8080, 0]), "invalid port 0");

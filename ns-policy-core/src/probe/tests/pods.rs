@@ -123,7 +123,7 @@ fn client_and_server_labels_go_on_their_role_only() {
     let mut o = opts(&["a"], &[80]);
     o.server_labels = BTreeMap::from([(RUN_LABEL.to_string(), "x".to_string())]);
     let e = ProbePlan::new(o).unwrap_err().to_string();
-    assert!(e.contains("--server-label") && e.contains(RUN_LABEL), "{e}");
+    assert!(e.contains("server labels") && e.contains(RUN_LABEL), "{e}");
 }
 
 #[test]

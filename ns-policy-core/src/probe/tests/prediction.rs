@@ -78,7 +78,7 @@ fn offline_needs_every_named_namespace_in_the_manifests() {
     .unwrap();
     let e = offline_evaluator(&p, &only_one).unwrap_err().to_string();
     assert!(
-        e.contains("pr-2") && e.contains("not found in the manifests"),
+        e.contains("pr-2") && e.contains("not in the given files"),
         "{e}"
     );
 
