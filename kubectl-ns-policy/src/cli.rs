@@ -13,7 +13,7 @@ const EXIT_CODES: &str =
 /// network isolation with real connections.
 #[derive(Debug, Parser)]
 #[command(name = "kubectl-ns_policy", bin_name = "kubectl ns-policy", version, after_help = EXIT_CODES)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Global options.
     #[command(flatten)]
     pub global: Global,
@@ -24,7 +24,7 @@ pub struct Cli {
 
 /// Options of every command (kubectl's names).
 #[derive(Debug, Args, Clone)]
-pub struct Global {
+pub(crate) struct Global {
     /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
     #[arg(long, global = true, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
@@ -47,13 +47,29 @@ pub struct Global {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Print only data and errors (no progress, no summaries on stderr).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "v")]
     pub quiet: bool,
+    /// Log level, as kubectl's: 1 or more shows each step on stderr.
+    #[arg(
+        short = 'v',
+        long = "v",
+        global = true,
+        value_name = "LEVEL",
+        default_value_t = 0
+    )]
+    pub v: u8,
+}
+
+impl Global {
+    /// The `-v` level.
+    pub(crate) fn verbosity(&self) -> u8 {
+        self.v
+    }
 }
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     /// Colour on a TTY unless NO_COLOR is set.
     Auto,
     /// Always.
@@ -64,7 +80,7 @@ pub enum ColorChoice {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create (or bring up to the baseline) compliant namespaces.
     Create(CreateArgs),
     /// Check namespaces, live or in manifests, against the baseline.
@@ -85,7 +101,7 @@ pub enum Command {
 
 /// `--dry-run`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
-pub enum DryRun {
+pub(crate) enum DryRun {
     /// Apply for real.
     #[default]
     None,
@@ -97,7 +113,7 @@ pub enum DryRun {
 
 /// `--layout` of `create --output-dir`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum OutputLayout {
+pub(crate) enum OutputLayout {
     /// `NS/<kind>-<name>.yaml` per namespace.
     Flat,
     /// `base/<profile>/` and `overlays/<env>/<ns>/`.
@@ -106,7 +122,7 @@ pub enum OutputLayout {
 
 /// Output format of `create`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum BundleFormat {
+pub(crate) enum BundleFormat {
     /// YAML stream.
     Yaml,
     /// A v1 List.
@@ -118,7 +134,7 @@ pub enum BundleFormat {
 #[command(
     after_help = "Examples:\n  kubectl ns-policy create staging --label team=payments --label cost-center=cc-42\n  kubectl ns-policy create pr-123 --ttl 8h --label team=web --label cost-center=cc-1\n  kubectl ns-policy create staging --dry-run=client -o yaml\n  kubectl ns-policy create staging --output-dir gitops/namespaces\n  kubectl ns-policy create orders-db --profile data --set quota.requests.storage=4Ti\n  kubectl ns-policy create dev-shop prod-shop --output-dir gitops --layout base-overlays"
 )]
-pub struct CreateArgs {
+pub(crate) struct CreateArgs {
     /// Namespace names (DNS-1123 labels).
     #[arg(required = true, value_name = "NAME")]
     pub names: Vec<String>,
@@ -164,7 +180,7 @@ pub struct CreateArgs {
 
 /// Output of `audit`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum AuditFormat {
+pub(crate) enum AuditFormat {
     /// One row per namespace.
     Table,
     /// One row per namespace and one per finding.
@@ -181,7 +197,7 @@ pub enum AuditFormat {
 
 /// Severities for `--fail-on`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum FailOn {
+pub(crate) enum FailOn {
     /// Fail on errors.
     Error,
     /// Fail on warnings and errors.
@@ -197,7 +213,7 @@ pub enum FailOn {
 #[command(
     after_help = "Examples:\n  kubectl ns-policy audit --all\n  kubectl ns-policy audit staging pr-123 -o wide\n  kubectl ns-policy audit -l team=payments -o json\n  kubectl ns-policy audit -f gitops/ --all -o sarif > audit.sarif"
 )]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// Namespaces to audit.
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
@@ -235,7 +251,7 @@ pub struct AuditArgs {
 #[command(
     after_help = "Examples:\n  kubectl ns-policy probe pr-123 pr-456\n  kubectl ns-policy probe staging prod --port 8080,8443 --expect-isolated\n  kubectl ns-policy probe app-ns data-ns --port 5432 --client-label role=api --server-label app=postgres\n  kubectl ns-policy probe platform --target 10.0.0.1:443\n  kubectl ns-policy probe pr-1 pr-2 -f manifests/ -o json\n  kubectl ns-policy probe --cleanup"
 )]
-pub struct ProbeArgs {
+pub(crate) struct ProbeArgs {
     /// Namespaces to probe (at least two, or one for same-namespace traffic only).
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
@@ -282,7 +298,7 @@ pub struct ProbeArgs {
 
 /// `--protocol`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum ProbeProtocol {
+pub(crate) enum ProbeProtocol {
     /// TCP.
     Tcp,
     /// UDP.
@@ -291,7 +307,7 @@ pub enum ProbeProtocol {
 
 /// Output of `probe`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum ProbeFormat {
+pub(crate) enum ProbeFormat {
     /// Matrix.
     Table,
     /// Matrix plus one row per cell.
@@ -304,7 +320,7 @@ pub enum ProbeFormat {
 
 /// `gc`.
 #[derive(Debug, Args)]
-pub struct GcArgs {
+pub(crate) struct GcArgs {
     /// List expired namespaces only.
     #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
     pub dry_run: DryRun,
@@ -317,13 +333,13 @@ pub struct GcArgs {
 }
 
 /// Parses `IP:PORT` (`[v6]:PORT` for IPv6).
-pub fn parse_target(s: &str) -> Result<std::net::SocketAddr, String> {
+pub(crate) fn parse_target(s: &str) -> Result<std::net::SocketAddr, String> {
     s.parse().map_err(|_| {
         format!("{s:?} is not an address and port (expected IP:PORT, e.g. 10.0.0.1:443 or [fd00::1]:443)")
     })
 }
 
 /// Parses durations like 30s, 4h, 1h30m, 2d.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     ns_policy_core::baseline::parse_duration(s).map_err(|e| e.to_string())
 }

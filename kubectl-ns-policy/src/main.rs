@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod output;
+mod printer;
 
 use std::process::ExitCode;
 
@@ -10,7 +11,7 @@ use clap::Parser;
 
 /// How a run ended, as its exit code (documented in README.md and `--help`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExitStatus {
+pub(crate) enum ExitStatus {
     /// 0: everything as expected.
     Ok = 0,
     /// 1: policy failure: findings, isolation broken, prediction mismatch.
@@ -112,14 +113,16 @@ fn hint(err: &anyhow::Error) -> Option<String> {
 }
 
 /// Control characters of input (a label value, a field name in a serde
-/// message) would move the cursor or recolour the terminal: shown escaped.
-pub fn escape_controls(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+/// message) would move the cursor or recolour the terminal: shown escaped
+/// (line breaks and tabs stay).
+pub(crate) fn escape_controls(s: &str) -> String {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(bad) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_control() {
+        if bad(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);

@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{bail, Context, Result};
-use dialoguer::console::Term;
+use anyhow::{bail, Result};
 use ns_policy_core::audit::run::{self, Selection};
-use ns_policy_core::audit::{self, AuditReport};
+use ns_policy_core::audit::AuditReport;
 use ns_policy_core::baseline::Baseline;
 use ns_policy_core::checks::Severity;
 use ns_policy_core::kube::{apply, list};
@@ -14,11 +13,12 @@ use ns_policy_core::plan::{self, ApplyOptions};
 use ns_policy_core::render::{self, Request};
 
 use crate::cli::{AuditArgs, AuditFormat, FailOn, Global};
-use crate::output::{self, Paint};
+use crate::output;
+use crate::printer::Printer;
 use crate::ExitStatus;
 
 /// Runs `audit`.
-pub async fn run(g: &Global, args: &AuditArgs) -> Result<ExitStatus> {
+pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<ExitStatus> {
     let baseline = super::load_baseline(g)?;
     let selection = Selection::new(
         args.names.clone(),
@@ -38,15 +38,32 @@ pub async fn run(g: &Global, args: &AuditArgs) -> Result<ExitStatus> {
         std::mem::forget(inventory);
         report
     } else {
-        let cluster = super::connect(g).await?;
-        let report = audit_live(&cluster.client, &baseline, &selection, g.quiet).await?;
-        if args.fix && fix(&cluster.client, &baseline, args, &report, g.quiet).await? {
-            audit_live(&cluster.client, &baseline, &selection, g.quiet).await?
+        let cluster = super::connect(g, p).await?;
+        let report = audit_live(&cluster.client, &baseline, &selection, p).await?;
+        if args.fix && fix(&cluster.client, &baseline, args, &report, p).await? {
+            audit_live(&cluster.client, &baseline, &selection, p).await?
         } else {
             report
         }
     };
-    print_report(&report, args, g)?;
+    let junit_threshold = match args.fail_on {
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+        FailOn::Error | FailOn::Never => Severity::Error,
+    };
+    p.data(&output::audit::render(
+        &report,
+        args.output,
+        junit_threshold,
+        p.color(),
+    ))?;
+    if matches!(args.output, AuditFormat::Table | AuditFormat::Wide) {
+        if report.namespaces.is_empty() {
+            p.status("No namespaces to audit.");
+        } else {
+            p.status(output::audit::summary(&report));
+        }
+    }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
@@ -63,18 +80,16 @@ async fn audit_live(
     client: &kube::Client,
     baseline: &Baseline,
     selection: &Selection,
-    quiet: bool,
+    p: &Printer,
 ) -> Result<AuditReport> {
-    let spinner = spinner(quiet, "reading namespaces");
+    let spinner = spinner(p, "reading namespaces");
     let live = ns_policy_core::kube::audit::audit_live(client, baseline, selection).await;
     if let Some(s) = &spinner {
         s.finish_and_clear();
     }
     let live = live?;
-    if !quiet {
-        for w in &live.warnings {
-            eprintln!("warning: {w}");
-        }
+    for w in &live.warnings {
+        p.warn(w);
     }
     Ok(live.report)
 }
@@ -87,16 +102,14 @@ async fn fix(
     baseline: &Baseline,
     args: &AuditArgs,
     report: &AuditReport,
-    quiet: bool,
+    p: &Printer,
 ) -> Result<bool> {
     let to_fix = report.fixable();
     if to_fix.is_empty() {
-        if !quiet {
-            eprintln!("--fix: nothing to fix");
-        }
+        p.status("--fix: nothing to fix");
         return Ok(false);
     }
-    let interactive = output::interactive();
+    let interactive = p.interactive();
     if !args.yes && !interactive {
         bail!(
             "--fix would change {} namespace(s) ({}): rerun with --yes to apply without a terminal",
@@ -121,11 +134,11 @@ async fn fix(
         };
         let resolved = render::resolve(baseline, &req)?;
         if !resolved.missing.is_empty() {
-            eprintln!(
+            p.warn(format!(
                 "--fix: skipping {name}: required label(s) {} have no value; set them with kubectl ns-policy create {name} {}",
                 resolved.missing.join(", "),
                 resolved.missing.iter().map(|k| format!("--label {k}=VALUE")).collect::<Vec<_>>().join(" ")
-            );
+            ));
             continue;
         }
         let bundle = render::render(baseline, &resolved.spec)?;
@@ -137,13 +150,8 @@ async fn fix(
                 &ApplyOptions::default(),
             )
             .await?;
-            eprint!("{}", super::create::describe_changes(&plan));
-            let ok = dialoguer::Confirm::new()
-                .with_prompt(format!("Fix namespace {name}?"))
-                .default(false)
-                .interact_on(&Term::stderr())
-                .context("reading the confirmation")?;
-            if !ok {
+            p.always(output::create::changes(&plan));
+            if !super::apply::confirm(&format!("Fix namespace {name}?"))? {
                 continue;
             }
         }
@@ -152,162 +160,29 @@ async fn fix(
     if bundles.is_empty() {
         return Ok(false);
     }
-    let results = super::create::apply_bundles(
+    let results = super::apply::apply_bundles(
         client,
         &bundles,
         &existing,
         &ApplyOptions::default(),
         true,
-        quiet,
+        p,
     )
     .await?;
-    if !quiet {
-        let changed = results
-            .iter()
-            .filter(|r| r.action != plan::Action::Unchanged)
-            .count();
-        eprintln!("--fix: applied the baseline to {} namespace(s), {changed} object(s) created or configured; auditing again", bundles.len());
-    }
+    let changed = results
+        .iter()
+        .filter(|r| r.action != plan::Action::Unchanged)
+        .count();
+    p.status(format!("--fix: applied the baseline to {} namespace(s), {changed} object(s) created or configured; auditing again", bundles.len()));
     Ok(true)
 }
 
-fn spinner(quiet: bool, msg: &str) -> Option<indicatif::ProgressBar> {
-    if !output::progress_enabled(quiet) {
+fn spinner(p: &Printer, msg: &str) -> Option<indicatif::ProgressBar> {
+    if !p.progress_enabled() {
         return None;
     }
     let s = indicatif::ProgressBar::new_spinner();
     s.set_message(msg.to_string());
     s.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(s)
-}
-
-fn severity_paint(s: Severity) -> Paint {
-    match s {
-        Severity::Error => Paint::Red,
-        Severity::Warning => Paint::Yellow,
-        Severity::Info => Paint::Dim,
-    }
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or_default()
-}
-
-fn print_report(report: &AuditReport, args: &AuditArgs, g: &Global) -> Result<()> {
-    let color = output::color_enabled(g.color);
-    match args.output {
-        AuditFormat::Json => output::print(&output::json(report))?,
-        AuditFormat::Yaml => output::print(&ns_policy_core::yaml::to_string(report))?,
-        AuditFormat::Sarif => output::print(&output::json(&audit::to_sarif(
-            report,
-            env!("CARGO_PKG_VERSION"),
-        )))?,
-        AuditFormat::Junit => {
-            let threshold = match args.fail_on {
-                FailOn::Warning => Severity::Warning,
-                FailOn::Info => Severity::Info,
-                FailOn::Error | FailOn::Never => Severity::Error,
-            };
-            output::print(&audit::to_junit(report, threshold))?
-        }
-        AuditFormat::Table | AuditFormat::Wide => {
-            if report.namespaces.is_empty() {
-                eprintln!("No namespaces to audit.");
-                return Ok(());
-            }
-            let rows: Vec<Vec<String>> = report
-                .namespaces
-                .iter()
-                .map(|r| {
-                    let worst = match r.worst_finding() {
-                        Some(f) => output::paint(
-                            &format!("{}: {}", f.check, first_line(&f.message)),
-                            severity_paint(f.severity),
-                            color,
-                        ),
-                        None if !r.unknown.is_empty() => "-".to_string(),
-                        None => output::paint("ok", Paint::Green, color),
-                    };
-                    vec![
-                        r.name.clone(),
-                        r.profile.clone(),
-                        r.count(Severity::Error).to_string(),
-                        r.count(Severity::Warning).to_string(),
-                        r.unknown.len().to_string(),
-                        worst,
-                    ]
-                })
-                .collect();
-            let mut text = output::table(
-                &[
-                    "namespace",
-                    "profile",
-                    "errors",
-                    "warnings",
-                    "unknown",
-                    "worst finding",
-                ],
-                &rows,
-            );
-            if args.output == AuditFormat::Wide {
-                let findings: Vec<Vec<String>> = report
-                    .namespaces
-                    .iter()
-                    .flat_map(|r| {
-                        let findings = r.findings.iter().map(move |f| {
-                            vec![
-                                r.name.clone(),
-                                output::paint(
-                                    f.severity.as_str(),
-                                    severity_paint(f.severity),
-                                    color,
-                                ),
-                                f.check.clone(),
-                                f.object
-                                    .clone()
-                                    .or_else(|| f.source.clone())
-                                    .unwrap_or_else(|| "-".into()),
-                                first_line(&f.message).to_string(),
-                                first_line(&f.remediation).to_string(),
-                            ]
-                        });
-                        let unknown = r.unknown.iter().map(move |u| {
-                            vec![
-                                r.name.clone(),
-                                "unknown".to_string(),
-                                u.check.clone(),
-                                "-".to_string(),
-                                first_line(&u.reason).to_string(),
-                                "grant the list permission and audit again".to_string(),
-                            ]
-                        });
-                        findings.chain(unknown)
-                    })
-                    .collect();
-                if !findings.is_empty() {
-                    text.push('\n');
-                    text.push_str(&output::table(
-                        &[
-                            "namespace",
-                            "severity",
-                            "check",
-                            "object",
-                            "message",
-                            "remediation",
-                        ],
-                        &findings,
-                    ));
-                }
-            }
-            output::print(&text)?;
-            if !g.quiet {
-                let s = &report.summary;
-                eprintln!(
-                    "{} namespace(s) audited: {} failed, {} error(s), {} warning(s), {} info, {} unknown check(s)",
-                    s.namespaces, s.failed, s.errors, s.warnings, s.infos, s.unknown_checks
-                );
-            }
-        }
-    }
-    Ok(())
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand; each parses its arguments and calls the core.
 
+mod apply;
 mod audit;
 mod create;
 mod gc;
@@ -10,10 +11,11 @@ use ns_policy_core::baseline::Baseline;
 use ns_policy_core::kube::connect::{self as cluster, Cluster, Target};
 
 use crate::cli::{Cli, Command, Global};
+use crate::printer::Printer;
 use crate::ExitStatus;
 
 /// Runs the command and returns the exit code.
-pub async fn run(mut cli: Cli) -> Result<ExitStatus> {
+pub(crate) async fn run(mut cli: Cli) -> Result<ExitStatus> {
     // `-n NS` is the same as naming NS (kubectl's habit).
     match &mut cli.command {
         Command::Audit(a) => a.names.append(&mut a.namespace),
@@ -21,8 +23,9 @@ pub async fn run(mut cli: Cli) -> Result<ExitStatus> {
         _ => {}
     }
     let g = &cli.global;
+    let p = &Printer::new(g);
     match &cli.command {
-        Command::Create(args) => create::run(g, args).await,
+        Command::Create(args) => create::run(g, args, p).await,
         Command::Baseline => {
             match &g.baseline {
                 Some(path) => {
@@ -30,9 +33,9 @@ pub async fn run(mut cli: Cli) -> Result<ExitStatus> {
                     load_baseline(g)?;
                     let text = std::fs::read_to_string(path)
                         .with_context(|| format!("reading {}", path.display()))?;
-                    crate::output::print(&text)?;
+                    p.data(&text)?;
                 }
-                None => crate::output::print(ns_policy_core::baseline::BUILTIN_YAML)?,
+                None => p.data(ns_policy_core::baseline::BUILTIN_YAML)?,
             }
             Ok(ExitStatus::Ok)
         }
@@ -40,17 +43,17 @@ pub async fn run(mut cli: Cli) -> Result<ExitStatus> {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut cmd, "kubectl-ns_policy", &mut buf);
-            crate::output::print(&String::from_utf8_lossy(&buf))?;
+            p.data(&String::from_utf8_lossy(&buf))?;
             Ok(ExitStatus::Ok)
         }
-        Command::Probe(args) => probe::run(g, args).await,
-        Command::Audit(args) => audit::run(g, args).await,
-        Command::Gc(args) => gc::run(g, args).await,
+        Command::Probe(args) => probe::run(g, args, p).await,
+        Command::Audit(args) => audit::run(g, args, p).await,
+        Command::Gc(args) => gc::run(g, args, p).await,
     }
 }
 
 /// The baseline of `--baseline`, or the built-in one.
-pub fn load_baseline(g: &Global) -> Result<Baseline> {
+pub(crate) fn load_baseline(g: &Global) -> Result<Baseline> {
     match &g.baseline {
         Some(path) => Ok(Baseline::from_file(path)?),
         None => Ok(Baseline::builtin()),
@@ -58,7 +61,7 @@ pub fn load_baseline(g: &Global) -> Result<Baseline> {
 }
 
 /// Connects to the cluster named by the global flags.
-pub async fn connect(g: &Global) -> Result<Cluster> {
+pub(crate) async fn connect(g: &Global, p: &Printer) -> Result<Cluster> {
     let target = Target {
         kubeconfig: g.kubeconfig.clone(),
         context: g.context.clone(),
@@ -66,5 +69,10 @@ pub async fn connect(g: &Global) -> Result<Cluster> {
         user: g.user.clone(),
         request_timeout: g.request_timeout,
     };
-    Ok(cluster::connect(&target).await?)
+    let cluster = cluster::connect(&target).await?;
+    p.verbose(format!(
+        "connected to {} (context {})",
+        cluster.server, cluster.context
+    ));
+    Ok(cluster)
 }

@@ -138,7 +138,7 @@ pub fn audit_namespace(
 
 /// The text of an HTTP `Warning` header (`299 - "text"` → `text`), as the
 /// API server sends them for Pod Security dry runs.
-pub fn parse_warning(raw: &str) -> String {
+pub(crate) fn parse_warning(raw: &str) -> String {
     let rest = raw
         .split_once(' ')
         .map(|(code, rest)| {

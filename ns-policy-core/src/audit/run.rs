@@ -111,7 +111,7 @@ impl Selection {
 /// A Pod Security readiness question for the API server: would enforcing
 /// `level` at `version` on `namespace` reject existing pods?
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PsaDryRun {
+pub(crate) struct PsaDryRun {
     /// Namespace.
     pub namespace: String,
     /// The profile's level.
@@ -123,7 +123,7 @@ pub struct PsaDryRun {
 /// The namespaces worth a Pod Security dry run: their enforce label is
 /// missing or weaker than their profile's level (above privileged) and they
 /// have pods (or their pods could not be listed).
-pub fn psa_dry_runs(
+pub(crate) fn psa_dry_runs(
     baseline: &Baseline,
     targets: &[&Item<Namespace>],
     inventory: &Inventory,
@@ -263,7 +263,7 @@ pub fn audit_manifests(
 }
 
 /// Categories `--fix` repairs by applying the baseline bundle.
-pub const FIXABLE: [Category; 6] = [
+pub(crate) const FIXABLE: [Category; 6] = [
     Category::Labels,
     Category::PodSecurity,
     Category::ResourceQuota,
@@ -273,7 +273,7 @@ pub const FIXABLE: [Category; 6] = [
 ];
 
 /// Checks outside [`FIXABLE`] categories that the bundle repairs too.
-pub const FIXABLE_CHECKS: [&str; 7] = [
+pub(crate) const FIXABLE_CHECKS: [&str; 7] = [
     "rbac.default-sa-automount",
     "rbac.role-missing",
     "rbac.role-drift",
@@ -305,7 +305,7 @@ impl AuditReport {
 
 /// Merges the Pod Security dry-run answers: known ones by namespace, and the
 /// refusals as messages for the caller to show.
-pub fn split_psa_answers(
+pub(crate) fn split_psa_answers(
     answers: Vec<(String, Access<Vec<String>>)>,
 ) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
     let mut known = BTreeMap::new();

@@ -60,7 +60,7 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
 }
 
 /// The variables a template uses; an error for malformed braces.
-pub fn variables(s: &str) -> Result<Vec<&str>, String> {
+pub(crate) fn variables(s: &str) -> Result<Vec<&str>, String> {
     Ok(pieces(s)?
         .into_iter()
         .filter_map(|p| match p {
@@ -71,7 +71,7 @@ pub fn variables(s: &str) -> Result<Vec<&str>, String> {
 }
 
 /// Expands a template; an error names a variable without a value.
-pub fn expand(s: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
+pub(crate) fn expand(s: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
     let mut out = String::with_capacity(s.len());
     for p in pieces(s)? {
         match p {
@@ -92,7 +92,7 @@ pub fn expand(s: &str, vars: &BTreeMap<String, String>) -> Result<String, String
 }
 
 /// Expands every string of a JSON value in place.
-pub fn expand_value(
+pub(crate) fn expand_value(
     value: &mut serde_json::Value,
     vars: &BTreeMap<String, String>,
 ) -> Result<(), String> {
@@ -110,7 +110,11 @@ pub fn expand_value(
 }
 
 /// Every string of a JSON value with its JSON pointer below `at`.
-pub fn strings<'a>(value: &'a serde_json::Value, at: &str, out: &mut Vec<(String, &'a str)>) {
+pub(crate) fn strings<'a>(
+    value: &'a serde_json::Value,
+    at: &str,
+    out: &mut Vec<(String, &'a str)>,
+) {
     match value {
         serde_json::Value::String(s) => out.push((at.to_string(), s)),
         serde_json::Value::Array(a) => {

@@ -88,7 +88,7 @@ const fn info<K: Resource>(kind: Kind, namespaced: bool, workload: bool) -> Kind
 }
 
 /// Every kind, in the order reports and loaders use.
-pub const KINDS: [KindInfo; 17] = [
+pub(super) const KINDS: [KindInfo; 17] = [
     info::<Namespace>(Kind::Namespace, false, false),
     info::<NetworkPolicy>(Kind::NetworkPolicy, true, false),
     info::<ResourceQuota>(Kind::ResourceQuota, true, false),

@@ -7,7 +7,7 @@
 //! A list the caller could not read is [`Access::Forbidden`]: the checks that
 //! need it report `unknown`, never a pass.
 
-pub mod kinds;
+mod kinds;
 mod object;
 mod view;
 
@@ -21,9 +21,10 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::Metadata;
 
-pub use kinds::{Kind, KindInfo, KINDS};
+pub use kinds::{Kind, KindInfo};
 pub use object::{Object, PodTemplate, Workload};
-pub use view::{subject_namespace, ClusterRoleIndex, NamespaceView};
+pub(crate) use view::subject_namespace;
+pub use view::{ClusterRoleIndex, NamespaceView};
 
 /// Where an object was read from (manifests on disk).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -94,7 +94,7 @@ fn group_bindings(list: &Listing<ClusterRoleBinding>) -> Grouped<'_, ClusterRole
 /// The namespace whose identities a binding subject stands for: a
 /// ServiceAccount's namespace, or `<ns>` of the groups
 /// `system:serviceaccounts:<ns>`.
-pub fn subject_namespace(s: &k8s_openapi::api::rbac::v1::Subject) -> Option<&str> {
+pub(crate) fn subject_namespace(s: &k8s_openapi::api::rbac::v1::Subject) -> Option<&str> {
     match s.kind.as_str() {
         "ServiceAccount" => s.namespace.as_deref().filter(|n| !n.is_empty()),
         "Group" => s

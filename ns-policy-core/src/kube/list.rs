@@ -17,10 +17,10 @@ use crate::error::{Error, Result};
 use crate::inventory::{Access, Inventory, Item, Kind, Listing, Workload};
 
 /// Page size of LIST requests.
-pub const PAGE_SIZE: u32 = 500;
+pub(crate) const PAGE_SIZE: u32 = 500;
 /// Up to this many named namespaces are listed namespace by namespace;
 /// above it, each kind is listed once cluster-wide.
-pub const PER_NAMESPACE_LIMIT: usize = 8;
+pub(crate) const PER_NAMESPACE_LIMIT: usize = 8;
 
 /// What to list.
 #[derive(Debug, Clone)]

@@ -16,7 +16,7 @@ use ::kube::core::ApiResource;
 use crate::inventory::Kind;
 
 /// The dynamic API resource of a kind of the kinds table.
-pub fn api_resource(kind: Kind) -> ApiResource {
+pub(crate) fn api_resource(kind: Kind) -> ApiResource {
     let i = kind.info();
     ApiResource {
         group: i.group.to_string(),

@@ -52,7 +52,7 @@ mod eval;
 mod isolation;
 #[cfg(test)]
 mod tests;
-pub mod witness;
+pub(crate) mod witness;
 
 pub use cidr::Cidr;
 pub use eval::Evaluator;

@@ -24,7 +24,7 @@ use crate::NAMESPACE_NAME_LABEL;
 
 /// Labels that satisfy `selector`, or `None` when no label set can (`In`
 /// and `NotIn` of the same value, an unknown operator).
-pub fn satisfying_labels(selector: &LabelSelector) -> Option<BTreeMap<String, String>> {
+pub(crate) fn satisfying_labels(selector: &LabelSelector) -> Option<BTreeMap<String, String>> {
     let mut labels: BTreeMap<String, String> = selector.match_labels.clone().unwrap_or_default();
     for e in selector.match_expressions.iter().flatten() {
         let values = e.values.as_deref().unwrap_or(&[]);
@@ -48,7 +48,7 @@ pub fn satisfying_labels(selector: &LabelSelector) -> Option<BTreeMap<String, St
 
 /// One connection a policy allows.
 #[derive(Debug, Clone)]
-pub struct Sample {
+pub(crate) struct Sample {
     /// Which side of the policy's pods it is (`Ingress`: the peer connects
     /// to the pod; `Egress`: the pod connects to the peer).
     pub direction: Direction,
@@ -66,7 +66,7 @@ pub struct Sample {
 
 impl Sample {
     /// The source and destination of the connection.
-    pub fn ends(&self) -> (Endpoint, Endpoint) {
+    pub(crate) fn ends(&self) -> (Endpoint, Endpoint) {
         let subject = Endpoint::Pod(self.subject.clone());
         match self.direction {
             Direction::Ingress => (self.peer.clone(), subject),
@@ -157,7 +157,7 @@ fn namespaces_text(s: &LabelSelector) -> String {
 /// The samples of `policy` (its namespace is `namespace`, whose labels are
 /// `namespace_labels`). Peer namespaces that the samples need are added to
 /// `namespaces` (give them to the evaluator that judges the samples).
-pub fn samples(
+pub(crate) fn samples(
     policy: &NetworkPolicy,
     namespace: &str,
     namespace_labels: &BTreeMap<String, String>,
@@ -412,7 +412,7 @@ fn normalized_rule(
 }
 
 /// The canonical form of a policy's spec (name and namespace left out).
-pub fn normalized(policy: &NetworkPolicy) -> Value {
+pub(crate) fn normalized(policy: &NetworkPolicy) -> Value {
     let (ingress, egress) = affects_of(policy);
     let spec = policy.spec.as_ref();
     let pod_selector = spec

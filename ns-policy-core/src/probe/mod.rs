@@ -19,19 +19,17 @@ mod matrix;
 mod plan;
 mod pods;
 mod report;
-pub mod status;
+pub(crate) mod status;
 #[cfg(test)]
 mod tests;
 
 pub use matrix::{Cell, Matrix};
 pub use plan::{ProbeIps, ProbeOptions, ProbePlan};
-pub use pods::{
-    client_pod, fit_resources, port_name, server_container_name, server_pod, CLIENT_CONTAINER,
-    CPU_LIMIT, CPU_REQUEST, MEMORY_LIMIT, MEMORY_REQUEST, PROBE_UID,
-};
+pub(crate) use pods::{client_pod, fit_resources, server_pod, CLIENT_CONTAINER};
+pub(crate) use report::PARALLEL_THRESHOLD;
 pub use report::{
     enforcement, Connectivity, Mode, Observation, Observed, Outcome, Predicted, Prediction,
-    ProbeOutcome, ProbeReport, ProbeResult, ProbeSummary, PARALLEL_THRESHOLD,
+    ProbeOutcome, ProbeReport, ProbeResult, ProbeSummary,
 };
 
 use std::hash::{BuildHasher, Hasher};
@@ -58,6 +56,40 @@ pub const POD_NAME_PREFIX: &str = "ns-policy-probe";
 /// label): what `probe --cleanup` sweeps.
 pub fn leftover_selector() -> String {
     format!("{MANAGED_BY_LABEL}={MANAGED_BY_VALUE},{RUN_LABEL}")
+}
+
+/// What a live probe is doing, for the caller to show as progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProbeEvent {
+    /// Creating the server and client pods.
+    CreatingPods {
+        /// Pods created.
+        pods: usize,
+        /// Namespaces they go in.
+        namespaces: usize,
+        /// The run id on their labels.
+        run_id: String,
+    },
+    /// Waiting for every pod to be Running and Ready.
+    WaitingForPods,
+    /// Connecting.
+    Probing {
+        /// Connections to test (matrix cells and target rows).
+        cells: usize,
+        /// Namespaces of the matrix.
+        namespaces: usize,
+        /// Ports per pair.
+        ports: usize,
+        /// `--target` addresses tested from each namespace.
+        targets: usize,
+    },
+    /// Cells that disagree with the prediction are tried again (policy
+    /// programming lags).
+    Retrying {
+        /// How many.
+        cells: usize,
+    },
 }
 
 /// Role of a probe pod.

@@ -16,29 +16,29 @@ use crate::netpol::Protocol;
 
 /// Numeric uid/gid of the probe containers (the agnhost image runs as root
 /// unless told otherwise, which `runAsNonRoot` would refuse).
-pub const PROBE_UID: i64 = 65532;
+pub(super) const PROBE_UID: i64 = 65532;
 /// cpu request of each probe container.
-pub const CPU_REQUEST: &str = "10m";
+pub(super) const CPU_REQUEST: &str = "10m";
 /// memory request of each probe container.
-pub const MEMORY_REQUEST: &str = "16Mi";
+pub(super) const MEMORY_REQUEST: &str = "16Mi";
 /// cpu limit of each probe container.
-pub const CPU_LIMIT: &str = "100m";
+pub(super) const CPU_LIMIT: &str = "100m";
 /// memory limit of each probe container.
-pub const MEMORY_LIMIT: &str = "64Mi";
+pub(super) const MEMORY_LIMIT: &str = "64Mi";
 /// Name of the client pod's container.
-pub const CLIENT_CONTAINER: &str = "client";
+pub(crate) const CLIENT_CONTAINER: &str = "client";
 /// Seconds added to the run timeout for `activeDeadlineSeconds` (a backstop
 /// if cleanup never runs).
-pub const DEADLINE_MARGIN_SECS: i64 = 120;
+pub(super) const DEADLINE_MARGIN_SECS: i64 = 120;
 
 /// Name of the server container listening on `port`.
-pub fn server_container_name(port: u16) -> String {
+pub(super) fn server_container_name(port: u16) -> String {
     format!("serve-{port}")
 }
 
 /// Name of the container port `port` (an IANA service name: at most 15
 /// characters, with a letter).
-pub fn port_name(protocol: Protocol, port: u16) -> String {
+pub(super) fn port_name(protocol: Protocol, port: u16) -> String {
     format!("{}-{port}", protocol.as_str().to_ascii_lowercase())
 }
 
@@ -124,7 +124,7 @@ fn pod(plan: &ProbePlan, namespace: &str, role: Role, containers: Vec<Container>
 /// The server pod of `namespace`: one `agnhost serve-hostname` container per
 /// port, each with a named container port and a readiness probe on it, so a
 /// Ready server is known to listen.
-pub fn server_pod(plan: &ProbePlan, namespace: &str) -> Pod {
+pub(crate) fn server_pod(plan: &ProbePlan, namespace: &str) -> Pod {
     let protocol = plan.protocol();
     let containers = plan
         .ports()
@@ -184,7 +184,7 @@ pub fn server_pod(plan: &ProbePlan, namespace: &str) -> Pod {
 
 /// The client pod of `namespace`: `agnhost pause`, used to run
 /// `agnhost connect` by exec.
-pub fn client_pod(plan: &ProbePlan, namespace: &str) -> Pod {
+pub(crate) fn client_pod(plan: &ProbePlan, namespace: &str) -> Pod {
     let c = container(
         CLIENT_CONTAINER.to_string(),
         plan.image(),
@@ -197,7 +197,10 @@ pub fn client_pod(plan: &ProbePlan, namespace: &str) -> Pod {
 /// LimitRanges: requests raised to `min`, limits kept at or above requests,
 /// at or below `max`, and within `maxLimitRequestRatio` (a profile with a
 /// minimum would otherwise reject the probe's tiny requests).
-pub fn fit_resources(pod: &mut Pod, limit_ranges: &[k8s_openapi::api::core::v1::LimitRange]) {
+pub(crate) fn fit_resources(
+    pod: &mut Pod,
+    limit_ranges: &[k8s_openapi::api::core::v1::LimitRange],
+) {
     use crate::quantity::Quantity as Q;
     let items: Vec<&k8s_openapi::api::core::v1::LimitRangeItem> = limit_ranges
         .iter()

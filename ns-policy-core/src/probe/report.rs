@@ -283,7 +283,7 @@ impl TryFrom<RawReport> for ProbeReport {
 }
 
 /// Matrices with at least this many cells are filled on several threads.
-pub const PARALLEL_THRESHOLD: usize = 20_000;
+pub(crate) const PARALLEL_THRESHOLD: usize = 20_000;
 
 /// What a report means for the exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

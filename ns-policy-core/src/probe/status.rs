@@ -19,7 +19,7 @@ const FATAL_WAITING: &[&str] = &[
 
 /// The state of one probe pod while waiting.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PodState {
+pub(crate) enum PodState {
     /// Running, Ready, with an IP.
     Ready(IpAddr),
     /// Still coming up; what it waits for.
@@ -34,7 +34,7 @@ pub enum PodState {
 }
 
 /// Reads a pod's status (pure).
-pub fn pod_state(pod: &Pod) -> PodState {
+pub(crate) fn pod_state(pod: &Pod) -> PodState {
     let Some(status) = &pod.status else {
         return PodState::Pending("no status yet".into());
     };

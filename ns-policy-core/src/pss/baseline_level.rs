@@ -6,10 +6,11 @@ use std::collections::BTreeSet;
 use super::{join_quote, q, Ctx, Level, Violation};
 
 /// The AppArmor annotation prefix (one annotation per container).
-pub const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
+pub(crate) const APPARMOR_ANNOTATION_PREFIX: &str =
+    "container.apparmor.security.beta.kubernetes.io/";
 
 /// Capabilities the baseline level allows adding.
-pub const BASELINE_ALLOWED_CAPABILITIES: &[&str] = &[
+pub(crate) const BASELINE_ALLOWED_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",
@@ -27,7 +28,7 @@ pub const BASELINE_ALLOWED_CAPABILITIES: &[&str] = &[
 
 /// Sysctls the baseline level allows (upstream `sysctlsAllowedV1Dot32`, the
 /// newest set of a released policy version).
-pub const SAFE_SYSCTLS: &[&str] = &[
+pub(crate) const SAFE_SYSCTLS: &[&str] = &[
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
     "net.ipv4.tcp_syncookies",
@@ -43,7 +44,7 @@ pub const SAFE_SYSCTLS: &[&str] = &[
 ];
 
 /// SELinux types the baseline level allows (besides empty).
-pub const ALLOWED_SELINUX_TYPES: &[&str] = &[
+pub(crate) const ALLOWED_SELINUX_TYPES: &[&str] = &[
     "container_t",
     "container_init_t",
     "container_kvm_t",

@@ -46,11 +46,6 @@ mod restricted_level;
 #[cfg(test)]
 mod tests;
 
-pub use baseline_level::{
-    ALLOWED_SELINUX_TYPES, APPARMOR_ANNOTATION_PREFIX, BASELINE_ALLOWED_CAPABILITIES, SAFE_SYSCTLS,
-};
-pub use restricted_level::RESTRICTED_ALLOWED_VOLUME_TYPES;
-
 /// A Pod Security Standards level, ordered from least to most restrictive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

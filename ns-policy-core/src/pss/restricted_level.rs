@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Capabilities;
 use super::{join_quote, q, Ctx, Level, Violation};
 
 /// Volume types the restricted level allows (JSON field names).
-pub const RESTRICTED_ALLOWED_VOLUME_TYPES: &[&str] = &[
+pub(crate) const RESTRICTED_ALLOWED_VOLUME_TYPES: &[&str] = &[
     "configMap",
     "csi",
     "downwardAPI",

@@ -33,7 +33,8 @@ use crate::error::{Error, InvalidValue, Result, ValueKind};
 use crate::inventory::Kind;
 use crate::reserved;
 
-pub use resolve::{effective_profile, resolve, variables, Request, Resolved};
+pub(crate) use resolve::variables;
+pub use resolve::{effective_profile, resolve, Request, Resolved};
 
 /// PSA label prefix.
 pub const PSA_PREFIX: &str = "pod-security.kubernetes.io/";
@@ -245,7 +246,7 @@ pub(crate) fn fixed_labels(
 
 /// Labels a namespace of `profile` carries: its own, the profile's fixed
 /// ones, managed-by, the profile label and the Pod Security labels.
-pub fn namespace_labels(
+pub(crate) fn namespace_labels(
     baseline: &Baseline,
     spec: &NamespaceSpec,
     profile: &Profile,

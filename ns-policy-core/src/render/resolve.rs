@@ -175,7 +175,7 @@ pub fn effective_profile(
 
 /// The template variables of a namespace: `name`, `profile`, the captures of
 /// its profile's name rule and its labels.
-pub fn variables(
+pub(crate) fn variables(
     baseline: &Baseline,
     name: &str,
     profile: &str,

@@ -65,9 +65,9 @@ use emit::{emit_root, Node};
 use load::{Loader, NoPositions, Positions};
 
 /// Most nodes that aliases may copy in one parse (alias bombs).
-pub const MAX_ALIAS_NODES: usize = 4_000_000;
+pub(crate) const MAX_ALIAS_NODES: usize = 4_000_000;
 /// Deepest nesting of sequences and mappings accepted.
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 /// One YAML document of a multi-document stream, with its position.
 #[derive(Debug, Clone)]
@@ -104,7 +104,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str, path: &str) -> Result<T> {
 // Positions
 
 /// A 1-based line and column.
-pub type Position = (usize, usize);
+pub(crate) type Position = (usize, usize);
 
 /// One document with the position of every node, for error messages.
 #[derive(Debug, Clone, Default)]
@@ -143,7 +143,7 @@ pub fn parse_spanned(text: &str, path: &str) -> Result<Spanned> {
 /// `line` of a multi-document `text` (as in [`Document::line`]); positions
 /// are in `text`. For error paths only: [`documents`] keeps no positions.
 /// `None` if that document does not parse.
-pub fn document_at(text: &str, line: usize) -> Option<Spanned> {
+pub(crate) fn document_at(text: &str, line: usize) -> Option<Spanned> {
     let rec = Positions {
         line_offset: line.saturating_sub(1),
         ..Positions::default()
@@ -217,7 +217,7 @@ impl Spanned {
 
 /// Why a value did not deserialize, located in its YAML text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TypedError {
+pub(crate) struct TypedError {
     /// Where the offending value starts (the key of an unknown field, the
     /// mapping that misses a field); `None` if the text could not be
     /// re-parsed.
@@ -244,7 +244,7 @@ impl fmt::Display for TypedError {
 /// Deserializes `value`, the node at `pointer` of the document that starts on
 /// `line` of `text` (as in [`Document::line`]). Fast when it succeeds; on
 /// error only, the document is re-parsed to locate the offending value.
-pub fn deserialize_in<T: DeserializeOwned>(
+pub(crate) fn deserialize_in<T: DeserializeOwned>(
     value: &Value,
     text: &str,
     line: usize,
@@ -290,21 +290,24 @@ fn explain(
     }
 }
 
+#[cfg(test)]
 /// Re-parses one document's text with positions and tells where the node at
 /// `pointer` starts (or its nearest ancestor). For error paths only.
-pub fn locate(text_of_document: &str, pointer: &str) -> Option<Position> {
+pub(crate) fn locate(text_of_document: &str, pointer: &str) -> Option<Position> {
     locate_in(text_of_document, 1, pointer)
 }
 
+#[cfg(test)]
 /// Like [`locate`] for the document that starts on 1-based `line` of a
 /// whole multi-document `text`; the position is in `text`.
-pub fn locate_in(text: &str, line: usize, pointer: &str) -> Option<Position> {
+pub(crate) fn locate_in(text: &str, line: usize, pointer: &str) -> Option<Position> {
     document_at(text, line)?.position(pointer)
 }
 
+#[cfg(test)]
 /// If the scalar at `pointer` of the document was a plain YAML 1.1-only
 /// boolean (`yes`, `on`, `N`...), its text. For error paths only.
-pub fn yaml11_boolean_at(text_of_document: &str, pointer: &str) -> Option<String> {
+pub(crate) fn yaml11_boolean_at(text_of_document: &str, pointer: &str) -> Option<String> {
     document_at(text_of_document, 1)?
         .yaml11_boolean(pointer)
         .map(str::to_string)
@@ -312,13 +315,13 @@ pub fn yaml11_boolean_at(text_of_document: &str, pointer: &str) -> Option<String
 
 /// The hint for a value kubectl reads as a YAML 1.1 boolean:
 /// `unquoted yes is a YAML 1.1 boolean; quote it: "yes"`.
-pub fn yaml11_hint(word: &str) -> String {
+pub(crate) fn yaml11_hint(word: &str) -> String {
     format!("unquoted {word} is a YAML 1.1 boolean; quote it: \"{word}\"")
 }
 
 /// Whether a line of a YAML stream is a document separator (`---`,
 /// `--- ...`, `...`).
-pub fn is_document_separator(line: &str) -> bool {
+pub(crate) fn is_document_separator(line: &str) -> bool {
     let trimmed = line.trim_end();
     trimmed == "---" || trimmed.starts_with("--- ") || trimmed == "..."
 }

@@ -20,11 +20,11 @@ use crate::error::Error;
 use crate::inventory::Kind;
 use crate::kube::list::list_pages;
 use crate::netpol::{Evaluator, NamespaceInfo};
-use crate::probe::{ProbePlan, ProbeReport};
+use crate::probe::{ProbeEvent, ProbePlan, ProbeReport};
 
 pub use cleanup::{cleanup, sweep};
-pub use observe::{connect, observe};
-pub use pods::{create_pods, wait_ready};
+pub(crate) use observe::observe;
+pub(crate) use pods::{create_pods, wait_ready};
 
 /// Errors of a live probe.
 #[derive(Debug, thiserror::Error)]
@@ -147,32 +147,25 @@ pub async fn run(
     plan: &ProbePlan,
     evaluator: &Evaluator,
     opts: &LiveOptions,
-    progress: &(dyn Fn(&str) + Send + Sync),
+    progress: &(dyn Fn(&ProbeEvent) + Send + Sync),
 ) -> Result<ProbeReport, ProbeError> {
     let n = plan.namespaces().len();
-    progress(&format!(
-        "creating {} probe pods in {n} namespace(s) (run {})",
-        2 * n,
-        plan.run_id()
-    ));
+    progress(&ProbeEvent::CreatingPods {
+        pods: 2 * n,
+        namespaces: n,
+        run_id: plan.run_id().to_string(),
+    });
     create_pods(client, plan).await?;
-    progress("waiting for probe pods to be Running and Ready");
+    progress(&ProbeEvent::WaitingForPods);
     let ips = wait_ready(client, plan, opts).await?;
     let prediction = plan.predict(evaluator, &ips);
     let external = plan.predict_external(evaluator, &ips);
-    progress(&format!(
-        "probing {} cell(s) ({n}×{n} namespace pairs × {} port(s){})",
-        plan.cell_count() + external.len(),
-        plan.ports().len(),
-        if external.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", and {} target(s) from each namespace",
-                plan.targets().len()
-            )
-        }
-    ));
+    progress(&ProbeEvent::Probing {
+        cells: plan.cell_count() + external.len(),
+        namespaces: n,
+        ports: plan.ports().len(),
+        targets: plan.targets().len(),
+    });
     let observed = observe(client, plan, &ips, &prediction, &external, opts, progress).await;
     Ok(ProbeReport::live(plan, &prediction, &external, &observed))
 }

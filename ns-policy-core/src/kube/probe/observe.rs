@@ -14,12 +14,12 @@ use tokio::time::Instant;
 use super::LiveOptions;
 use crate::netpol::Protocol;
 use crate::probe::{
-    Cell, Connectivity, Matrix, Observation, Observed, Outcome, Predicted, Prediction, ProbeIps,
-    ProbePlan, Role, CLIENT_CONTAINER,
+    Cell, Connectivity, Matrix, Observation, Observed, Outcome, Predicted, Prediction, ProbeEvent,
+    ProbeIps, ProbePlan, Role, CLIENT_CONTAINER,
 };
 
 /// Runs `agnhost connect` in the client pod of `from` towards `target`.
-pub async fn connect(
+pub(crate) async fn connect(
     client: &Client,
     plan: &ProbePlan,
     from: &str,
@@ -176,14 +176,14 @@ async fn observe_jobs(
 /// [`LiveOptions::concurrency`]); connections disagreeing with the
 /// prediction are retried every [`LiveOptions::retry_interval`] for
 /// [`LiveOptions::retry_window`] before they count as mismatches.
-pub async fn observe(
+pub(crate) async fn observe(
     client: &Client,
     plan: &ProbePlan,
     ips: &ProbeIps,
     prediction: &Prediction,
     external: &[Predicted],
     opts: &LiveOptions,
-    progress: &(dyn Fn(&str) + Send + Sync),
+    progress: &(dyn Fn(&ProbeEvent) + Send + Sync),
 ) -> Observed {
     let jobs = jobs(plan, ips, prediction, external);
     let mut observed: Vec<Option<Observation>> = vec![None; jobs.len()];
@@ -205,10 +205,7 @@ pub async fn observe(
         if retry.is_empty() || Instant::now() + opts.retry_interval >= window_end {
             break;
         }
-        progress(&format!(
-            "{} cell(s) differ from the prediction; retrying (policy programming may lag)",
-            retry.len()
-        ));
+        progress(&ProbeEvent::Retrying { cells: retry.len() });
         tokio::time::sleep(opts.retry_interval).await;
         for (i, mut o) in observe_jobs(client, plan, &jobs, &retry, opts).await {
             let slot = &mut observed[i];

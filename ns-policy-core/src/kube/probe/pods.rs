@@ -17,7 +17,7 @@ use crate::probe::{ProbeIps, ProbePlan, Role};
 
 /// Creates the server and client pods of every namespace, concurrently.
 /// Admission and validation refusals are collected for all pods.
-pub async fn create_pods(client: &Client, plan: &ProbePlan) -> Result<(), ProbeError> {
+pub(crate) async fn create_pods(client: &Client, plan: &ProbePlan) -> Result<(), ProbeError> {
     let limit_ranges = futures::future::join_all(plan.namespaces().iter().map(|ns| {
         let api: Api<LimitRange> = Api::namespaced(client.clone(), ns);
         async move { list_pages(&api, Kind::LimitRange, Some(ns), None).await }
@@ -71,7 +71,7 @@ pub async fn create_pods(client: &Client, plan: &ProbePlan) -> Result<(), ProbeE
 
 /// Waits until every probe pod is Running and Ready (polling), failing fast
 /// with the real reason when a pod cannot start. Returns the pod IPs.
-pub async fn wait_ready(
+pub(crate) async fn wait_ready(
     client: &Client,
     plan: &ProbePlan,
     opts: &LiveOptions,

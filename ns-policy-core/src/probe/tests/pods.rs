@@ -42,7 +42,7 @@ fn probe_pods_carry_requests_limits_labels_and_hardening() {
         assert_eq!(spec.restart_policy.as_deref(), Some("Never"));
         assert_eq!(spec.active_deadline_seconds, Some(60 + 120));
         let psc = spec.security_context.unwrap();
-        assert_eq!(psc.run_as_user, Some(PROBE_UID));
+        assert_eq!(psc.run_as_user, Some(super::super::pods::PROBE_UID));
         assert_eq!(psc.run_as_non_root, Some(true));
         for c in &spec.containers {
             let r = c.resources.as_ref().unwrap();

@@ -1,37 +1,18 @@
-//! Output helpers: kubectl-like tables, colour, TTY detection.
+//! Rendering of the core's reports for people and machines: one module per
+//! command, shared kubectl-like tables and colour here. Pure: every function
+//! returns text; the [`Printer`](crate::printer::Printer) writes it.
 
-use std::io::{IsTerminal, Write};
+pub(crate) mod audit;
+pub(crate) mod create;
+pub(crate) mod gc;
+pub(crate) mod probe;
 
 use tabled::builder::Builder;
 use tabled::settings::{Padding, Style};
 
-use crate::cli::ColorChoice;
-
-/// Whether to colour stdout.
-pub fn color_enabled(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    }
-}
-
-/// True when prompts can be shown (stdin and stderr are terminals).
-pub fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
-
-/// True when progress may be drawn on stderr.
-pub fn progress_enabled(quiet: bool) -> bool {
-    !quiet && std::io::stderr().is_terminal()
-}
-
 /// ANSI styles.
 #[derive(Debug, Clone, Copy)]
-pub enum Paint {
+pub(crate) enum Paint {
     /// Red.
     Red,
     /// Yellow.
@@ -43,7 +24,7 @@ pub enum Paint {
 }
 
 /// Wraps `s` in an ANSI style when `on`.
-pub fn paint(s: &str, style: Paint, on: bool) -> String {
+pub(crate) fn paint(s: &str, style: Paint, on: bool) -> String {
     if !on {
         return s.to_string();
     }
@@ -58,13 +39,18 @@ pub fn paint(s: &str, style: Paint, on: bool) -> String {
 
 /// A borderless table with UPPERCASE headers, columns three spaces apart,
 /// like kubectl's.
-pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let headers: Vec<String> = headers.iter().map(|h| h.to_uppercase()).collect();
     plain_table(&headers, rows)
 }
 
+/// The first line of a text (tables show one line per cell).
+pub(crate) fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or_default()
+}
+
 /// A borderless table with the headers as given (e.g. namespace names).
-pub fn plain_table(headers: &[String], rows: &[Vec<String>]) -> String {
+pub(crate) fn plain_table(headers: &[String], rows: &[Vec<String>]) -> String {
     let mut b = Builder::default();
     b.push_record(headers.iter().cloned());
     for r in rows {
@@ -80,16 +66,8 @@ pub fn plain_table(headers: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Writes to stdout, turning a closed pipe into an error the caller can
-/// recognise (main exits quietly on it).
-pub fn print(s: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(s.as_bytes())?;
-    out.flush()
-}
-
 /// Pretty JSON plus a newline.
-pub fn json<T: serde::Serialize>(v: &T) -> String {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     let mut s =
         serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');

@@ -1,0 +1,147 @@
+//! `audit` reports: the table (one row per namespace), `-o wide` (and one
+//! row per finding), JSON, YAML, SARIF and JUnit.
+
+use ns_policy_core::audit::{self, AuditReport, Finding};
+use ns_policy_core::checks::Severity;
+
+use super::{first_line, paint, table, Paint};
+use crate::cli::AuditFormat;
+use crate::escape_controls as clean;
+
+fn severity_paint(s: Severity) -> Paint {
+    match s {
+        Severity::Error => Paint::Red,
+        Severity::Warning => Paint::Yellow,
+        Severity::Info => Paint::Dim,
+    }
+}
+
+/// The report in `format` (what goes to stdout). `junit_threshold` is the
+/// severity from which a JUnit test case fails.
+pub(crate) fn render(
+    report: &AuditReport,
+    format: AuditFormat,
+    junit_threshold: Severity,
+    color: bool,
+) -> String {
+    match format {
+        AuditFormat::Json => super::json(report),
+        AuditFormat::Yaml => ns_policy_core::yaml::to_string(report),
+        AuditFormat::Sarif => super::json(&audit::to_sarif(report, env!("CARGO_PKG_VERSION"))),
+        AuditFormat::Junit => audit::to_junit(report, junit_threshold),
+        AuditFormat::Table => namespaces_table(report, color),
+        AuditFormat::Wide => {
+            let mut text = namespaces_table(report, color);
+            let findings = findings_table(report, color);
+            if !findings.is_empty() {
+                text.push('\n');
+                text.push_str(&findings);
+            }
+            text
+        }
+    }
+}
+
+fn worst_cell(f: &Finding, color: bool) -> String {
+    paint(
+        &clean(&format!("{}: {}", f.check, first_line(&f.message))),
+        severity_paint(f.severity),
+        color,
+    )
+}
+
+/// One row per namespace.
+fn namespaces_table(report: &AuditReport, color: bool) -> String {
+    if report.namespaces.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = report
+        .namespaces
+        .iter()
+        .map(|r| {
+            let worst = match r.worst_finding() {
+                Some(f) => worst_cell(f, color),
+                None if !r.unknown.is_empty() => "-".to_string(),
+                None => paint("ok", Paint::Green, color),
+            };
+            vec![
+                r.name.clone(),
+                clean(&r.profile),
+                r.count(Severity::Error).to_string(),
+                r.count(Severity::Warning).to_string(),
+                r.unknown.len().to_string(),
+                worst,
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "namespace",
+            "profile",
+            "errors",
+            "warnings",
+            "unknown",
+            "worst finding",
+        ],
+        &rows,
+    )
+}
+
+/// One row per finding and per unknown check (`-o wide`); empty without any.
+fn findings_table(report: &AuditReport, color: bool) -> String {
+    let rows: Vec<Vec<String>> = report
+        .namespaces
+        .iter()
+        .flat_map(|r| {
+            let findings = r.findings.iter().map(move |f| {
+                vec![
+                    r.name.clone(),
+                    paint(f.severity.as_str(), severity_paint(f.severity), color),
+                    f.check.clone(),
+                    clean(
+                        &f.object
+                            .clone()
+                            .or_else(|| f.source.clone())
+                            .unwrap_or_else(|| "-".into()),
+                    ),
+                    clean(first_line(&f.message)),
+                    clean(first_line(&f.remediation)),
+                ]
+            });
+            let unknown = r.unknown.iter().map(move |u| {
+                vec![
+                    r.name.clone(),
+                    "unknown".to_string(),
+                    u.check.clone(),
+                    "-".to_string(),
+                    clean(first_line(&u.reason)),
+                    "grant the list permission and audit again".to_string(),
+                ]
+            });
+            findings.chain(unknown)
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    table(
+        &[
+            "namespace",
+            "severity",
+            "check",
+            "object",
+            "message",
+            "remediation",
+        ],
+        &rows,
+    )
+}
+
+/// The one-line summary shown on stderr after a table.
+pub(crate) fn summary(report: &AuditReport) -> String {
+    let s = &report.summary;
+    format!(
+        "{} namespace(s) audited: {} failed, {} error(s), {} warning(s), {} info, {} unknown check(s)",
+        s.namespaces, s.failed, s.errors, s.warnings, s.infos, s.unknown_checks
+    )
+}

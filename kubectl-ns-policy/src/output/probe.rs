@@ -1,0 +1,337 @@
+//! `probe` reports: the matrix (observed, or predicted offline) with notes
+//! on every mismatch and error, `-o wide` rows, the verdict lines, and the
+//! progress events of a live run.
+
+use ns_policy_core::probe::{Mode, Outcome, ProbeEvent, ProbeOutcome, ProbeReport, ProbeResult};
+
+use super::{paint, Paint};
+
+/// The progress line of an event of a live run.
+pub(crate) fn event(e: &ProbeEvent) -> String {
+    match e {
+        ProbeEvent::CreatingPods {
+            pods,
+            namespaces,
+            run_id,
+        } => format!("creating {pods} probe pods in {namespaces} namespace(s) (run {run_id})"),
+        ProbeEvent::WaitingForPods => "waiting for probe pods to be Running and Ready".into(),
+        ProbeEvent::Probing {
+            cells,
+            namespaces,
+            ports,
+            targets,
+        } => format!(
+            "probing {cells} cell(s) ({namespaces}\u{d7}{namespaces} namespace pairs \u{d7} {ports} port(s){})",
+            if *targets == 0 {
+                String::new()
+            } else {
+                format!(", and {targets} target(s) from each namespace")
+            }
+        ),
+        ProbeEvent::Retrying { cells } => format!(
+            "{cells} cell(s) differ from the prediction; retrying (policy programming may lag)"
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The line on stderr that explains a non-zero verdict of `-o json|yaml`.
+pub(crate) fn verdict(report: &ProbeReport, outcome: ProbeOutcome) -> Option<String> {
+    match outcome {
+        ProbeOutcome::NotEnforced => Some(not_enforced_message(report)),
+        ProbeOutcome::Mismatch => Some(format!(
+            "{} cell(s) differ from the NetworkPolicy prediction",
+            report.summary.mismatches
+        )),
+        ProbeOutcome::NotIsolated => Some(format!(
+            "{} connection(s) between different namespaces are allowed",
+            report.summary.cross_namespace_allowed
+        )),
+        ProbeOutcome::Errors => Some(format!(
+            "{} cell(s) could not be tested (see \"detail\")",
+            report.summary.errors
+        )),
+        _ => None,
+    }
+}
+
+/// The report as a table (`wide`: one row per cell too); when the plugin
+/// does not enforce policies, only that verdict.
+pub(crate) fn table(
+    report: &ProbeReport,
+    outcome: ProbeOutcome,
+    wide: bool,
+    expect_isolated: bool,
+    color: bool,
+) -> String {
+    if outcome == ProbeOutcome::NotEnforced {
+        return format!("{}\n", not_enforced_message(report));
+    }
+    render_table(report, wide, expect_isolated, color)
+}
+
+pub(crate) fn not_enforced_message(report: &ProbeReport) -> String {
+    format!(
+        "NetworkPolicies are present but NOT ENFORCED: all {} connection(s) the policies deny were observed open. \
+The cluster's network plugin accepts NetworkPolicy objects without enforcing them \
+(e.g. flannel, or a cloud CNI with network policy turned off); no isolation result can be trusted.",
+        report.summary.expected_deny
+    )
+}
+
+/// Text of one cell: the observation (or prediction offline); a mismatch is
+/// `EXPECTED≠observed`.
+fn mark(r: &ProbeResult, color: bool) -> String {
+    match (r.observed, r.matches) {
+        (None, _) => r.expected.as_str().to_string(),
+        (Some(Outcome::Error), _) => paint("error", Paint::Yellow, color),
+        (Some(o), Some(false)) => paint(
+            &format!("{}≠{}", r.expected.as_str().to_uppercase(), o.as_str()),
+            Paint::Red,
+            color,
+        ),
+        (Some(o), _) => o.as_str().to_string(),
+    }
+}
+
+fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: bool) -> String {
+    let mut headers = vec!["FROM \\ TO".to_string()];
+    headers.extend(report.namespaces.iter().cloned());
+    headers.extend(report.targets.iter().cloned());
+    let targets = report.targets.len();
+    let mut rows = Vec::new();
+    for (fi, from) in report.namespaces.iter().enumerate() {
+        let mut row = vec![from.clone()];
+        for ti in 0..report.namespaces.len() {
+            let cells = report.results.pair(fi, ti);
+            let text = if cells.len() == 1 {
+                mark(&cells[0], color)
+            } else {
+                cells
+                    .iter()
+                    .map(|r| format!("{}:{}", r.port, mark(r, color)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            row.push(text);
+        }
+        for r in report.external.iter().skip(fi * targets).take(targets) {
+            row.push(mark(r, color));
+        }
+        rows.push(row);
+    }
+    let mut out = super::plain_table(&headers, &rows);
+
+    out.push('\n');
+    let ports: Vec<String> = report.ports.iter().map(u16::to_string).collect();
+    match report.mode {
+        Mode::Offline => out.push_str(&format!(
+            "Predicted from the manifests ({}/{}), from client pods in each row's namespace to server pods in each column's; nothing observed.\n",
+            ports.join(","),
+            report.protocol
+        )),
+        Mode::Live => {
+            out.push_str(&format!(
+                "Observed from a client pod in each row's namespace to a server pod in each column's namespace on {}/{}{}.\n",
+                ports.join(","),
+                report.protocol,
+                if report.targets.is_empty() {
+                    String::new()
+                } else {
+                    format!(", and to each target address ({})", report.targets.join(", "))
+                }
+            ));
+            out.push_str(
+                "allow/deny: observed, as the NetworkPolicies predict; EXPECTED≠observed: differs from the prediction; error: could not be tested.\n",
+            );
+        }
+    }
+
+    let mut notes = Vec::new();
+    for r in report.mismatches() {
+        notes.push(format!(
+            "{}: {} -> {} port {}/{}: predicted {}, observed {} ({}); {}",
+            paint("MISMATCH", Paint::Red, color),
+            r.from,
+            r.to,
+            r.port,
+            r.protocol,
+            r.expected.as_str(),
+            r.observed.map(Outcome::as_str).unwrap_or("-"),
+            r.detail.as_deref().unwrap_or(""),
+            r.explanation
+        ));
+    }
+    for r in report
+        .results
+        .values()
+        .iter()
+        .chain(&report.external)
+        .filter(|r| r.observed == Some(Outcome::Error))
+    {
+        notes.push(format!(
+            "{}: {} -> {} port {}/{}: {}",
+            paint("ERROR", Paint::Yellow, color),
+            r.from,
+            r.to,
+            r.port,
+            r.protocol,
+            r.detail.as_deref().unwrap_or("")
+        ));
+    }
+    if expect_isolated {
+        for r in report
+            .results
+            .values()
+            .iter()
+            .filter(|r| r.cross_namespace_allowed())
+        {
+            notes.push(format!(
+                "{}: {} -> {} port {}/{} is {}; {}",
+                paint("NOT ISOLATED", Paint::Red, color),
+                r.from,
+                r.to,
+                r.port,
+                r.protocol,
+                if r.observed.is_some() {
+                    "open"
+                } else {
+                    "allowed"
+                },
+                r.explanation
+            ));
+        }
+    }
+    if !notes.is_empty() {
+        out.push('\n');
+        for note in notes {
+            out.push_str(&note);
+            out.push('\n');
+        }
+    }
+    let s = &report.summary;
+    if report.mode == Mode::Live {
+        out.push_str(&format!(
+            "\n{} cell(s): {} allow, {} deny, {} error(s), {} mismatch(es); policy enforcement: {}\n",
+            s.cells,
+            s.observed_allow,
+            s.observed_deny,
+            s.errors,
+            s.mismatches,
+            match report.enforced {
+                Some(true) => "confirmed (a denied connection was blocked)",
+                Some(false) => "NOT enforced",
+                None if s.expected_deny == 0 => "unknown (the policies deny no probed connection)",
+                None => "unknown (no denied connection could be tested)",
+            }
+        ));
+    }
+
+    if wide {
+        let rows: Vec<Vec<String>> = report
+            .results
+            .values()
+            .iter()
+            .chain(&report.external)
+            .map(|r| {
+                vec![
+                    r.from.clone(),
+                    r.to.clone(),
+                    r.port.to_string(),
+                    r.protocol.to_string(),
+                    r.expected.as_str().to_string(),
+                    r.observed.map(Outcome::as_str).unwrap_or("-").to_string(),
+                    r.detail.clone().unwrap_or_else(|| "-".into()),
+                    match r.matches {
+                        Some(true) => "yes".to_string(),
+                        Some(false) => paint("NO", Paint::Red, color),
+                        None => "-".to_string(),
+                    },
+                ]
+            })
+            .collect();
+        out.push('\n');
+        out.push_str(&super::table(
+            &[
+                "from", "to", "port", "protocol", "expected", "observed", "detail", "match",
+            ],
+            &rows,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ns_policy_core::netpol::Protocol;
+    use ns_policy_core::probe::{Connectivity, Matrix, ProbeSummary};
+
+    fn result(
+        from: &str,
+        to: &str,
+        expected: Connectivity,
+        observed: Option<Outcome>,
+    ) -> ProbeResult {
+        ProbeResult {
+            from: from.into(),
+            to: to.into(),
+            port: 8080,
+            protocol: Protocol::Tcp,
+            expected,
+            observed,
+            matches: observed.map(|o| o.agrees_with(expected)),
+            detail: observed.map(|o| o.as_str().to_string()),
+            explanation: "egress allowed; ingress denied: b/default-deny isolates".into(),
+        }
+    }
+
+    #[test]
+    fn matrix_marks_mismatches_and_explains_them() {
+        let results = vec![
+            result("a", "a", Connectivity::Allow, Some(Outcome::Allow)),
+            result("a", "b", Connectivity::Deny, Some(Outcome::Allow)),
+            result("b", "a", Connectivity::Deny, Some(Outcome::Deny)),
+            result("b", "b", Connectivity::Allow, Some(Outcome::Allow)),
+        ];
+        let report = ProbeReport {
+            api_version: "ns-policy.io/v1alpha1".into(),
+            kind: "ProbeReport".into(),
+            mode: Mode::Live,
+            run_id: Some("abc".into()),
+            namespaces: vec!["a".into(), "b".into()],
+            ports: vec![8080],
+            protocol: Protocol::Tcp,
+            summary: ProbeSummary {
+                cells: 4,
+                mismatches: 1,
+                ..Default::default()
+            },
+            results: Matrix::from_cells(2, 1, results).expect("2x2 cells"),
+            targets: Vec::new(),
+            external: Vec::new(),
+            enforced: Some(true),
+        };
+        let text = render_table(&report, true, false, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("FROM \\ TO"), "{text}");
+        assert!(
+            lines[0].contains(" a ") && lines[0].ends_with('b'),
+            "{text}"
+        );
+        assert!(
+            lines[1].starts_with("a") && lines[1].contains("DENY≠allow"),
+            "{text}"
+        );
+        assert!(
+            lines[2].starts_with("b") && lines[2].contains("deny"),
+            "{text}"
+        );
+        assert!(
+            text.contains("MISMATCH: a -> b port 8080/TCP: predicted deny, observed allow"),
+            "{text}"
+        );
+        assert!(text.contains("b/default-deny isolates"), "{text}");
+        assert!(text.contains("FROM   TO   PORT"), "{text}");
+    }
+}
