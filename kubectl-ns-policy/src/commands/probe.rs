@@ -61,7 +61,13 @@ fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
         client_labels: parse_labels(&args.client_labels)?,
         server_labels: parse_labels(&args.server_labels)?,
         targets: args.targets.clone(),
-        run_id: new_run_id(),
+        // Offline, nothing is created: a fixed id keeps the report (whose
+        // explanations name the probe pods) the same from run to run.
+        run_id: if args.files.is_empty() {
+            new_run_id()
+        } else {
+            "offline".to_string()
+        },
         timeout: args.timeout,
     };
     Ok(ProbePlan::new(opts)?)
