@@ -9,6 +9,17 @@
 //! listing, server-side apply, the live probe runner) live under [`kube`],
 //! behind the default `client` feature, and take a `kube::Client` from the
 //! caller; `--no-default-features` builds the pure core alone.
+//!
+//! Modules form layers (`tests/layering.rs` lists them and fails on an
+//! import of a same-or-higher layer): shared vocabularies ([`checks`],
+//! [`reserved`], [`selector`], [`yaml`], [`quantity`], [`names`], [`error`])
+//! at the bottom, then what is there and what it means ([`inventory`],
+//! [`netpol`], [`pss`], [`manifests`]), the [`baseline`], [`render`] and
+//! [`plan`], the three jobs ([`audit`], [`probe`], [`gc`]), and the I/O edge.
+//!
+//! Tests: a directory module keeps its unit tests under `x/tests/` (`mod.rs`
+//! and one file per topic), a single-file module in an inline `mod tests`
+//! at its end; cross-module tests are under `tests/`.
 
 pub mod audit;
 pub mod baseline;

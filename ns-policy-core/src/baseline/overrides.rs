@@ -137,7 +137,7 @@ fn placeholder() -> Profile {
             max_limit_request_ratio: BTreeMap::new(),
         },
         network: super::ProfileNetwork {
-            isolation: super::both_directions(),
+            isolation: super::schema::both_directions(),
             allow_same_namespace: true,
             allow_dns: true,
             allow_ingress_controller: false,

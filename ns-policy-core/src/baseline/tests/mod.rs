@@ -2,6 +2,7 @@
 //! positions, the v2 fields, and parser robustness.
 
 use super::*;
+use crate::pss::Level;
 use crate::quantity::is_quantity;
 
 #[test]

@@ -1,0 +1,209 @@
+//! Listing for audits: paging, forbidden lists.
+
+use super::*;
+
+fn namespace_item(name: &str) -> Value {
+    stored(
+        json!({"metadata": {"name": name, "labels": {"env": "dev"}}, "status": {"phase": "Active"}}),
+        "3",
+        "kubectl-create",
+    )
+}
+
+/// The LISTs of `list::collect` for one namespace, with their list kinds.
+const COLLECTED: [(&str, &str); 16] = [
+    (
+        "/api/v1/namespaces/{ns}/resourcequotas",
+        "ResourceQuotaList",
+    ),
+    ("/api/v1/namespaces/{ns}/limitranges", "LimitRangeList"),
+    (
+        "/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies",
+        "NetworkPolicyList",
+    ),
+    (
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
+        "RoleBindingList",
+    ),
+    (
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles",
+        "RoleList",
+    ),
+    (
+        "/api/v1/namespaces/{ns}/serviceaccounts",
+        "ServiceAccountList",
+    ),
+    ("/api/v1/namespaces/{ns}/pods", "PodList"),
+    (
+        "/apis/apps/v1/namespaces/{ns}/deployments",
+        "DeploymentList",
+    ),
+    (
+        "/apis/apps/v1/namespaces/{ns}/statefulsets",
+        "StatefulSetList",
+    ),
+    ("/apis/apps/v1/namespaces/{ns}/daemonsets", "DaemonSetList"),
+    (
+        "/apis/apps/v1/namespaces/{ns}/replicasets",
+        "ReplicaSetList",
+    ),
+    ("/apis/batch/v1/namespaces/{ns}/jobs", "JobList"),
+    ("/apis/batch/v1/namespaces/{ns}/cronjobs", "CronJobList"),
+    (
+        "/api/v1/namespaces/{ns}/replicationcontrollers",
+        "ReplicationControllerList",
+    ),
+    (
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        "ClusterRoleList",
+    ),
+    (
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        "ClusterRoleBindingList",
+    ),
+];
+
+/// `list::collect` over namespace `NS`, each LIST answered by
+/// `pages(path, list kind)` (one reply per page), or by an empty list where
+/// that is `None`.
+async fn collect_with(
+    pages: impl Fn(&str, &str) -> Option<Vec<Reply>>,
+) -> (ns_policy_core::Result<Inventory>, Vec<Seen>) {
+    let steps = COLLECTED
+        .iter()
+        .flat_map(|(path, kind)| {
+            let path = path.replace("{ns}", NS);
+            pages(&path, kind)
+                .unwrap_or_else(|| vec![list_of(kind, Vec::new(), "")])
+                .into_iter()
+                .map(move |r| step(Method::GET, &path, r))
+        })
+        .collect();
+    let scope = list::Scope::Namespaces(vec![NS.to_string()]);
+    with_api(steps, |c| async move {
+        list::collect(&c, &scope, Vec::new()).await
+    })
+    .await
+}
+
+fn pod_item(name: &str) -> Value {
+    stored(
+        json!({"metadata": {"name": name, "namespace": NS}, "spec": {"containers": [{"name": "app", "image": "nginx"}]}}),
+        "20",
+        "kube-controller-manager",
+    )
+}
+
+#[tokio::test]
+async fn list_follows_continue_tokens() {
+    let steps = vec![
+        step(
+            Method::GET,
+            "/api/v1/namespaces",
+            list_of(
+                "NamespaceList",
+                vec![namespace_item("a"), namespace_item("b")],
+                "t1",
+            ),
+        ),
+        step(
+            Method::GET,
+            "/api/v1/namespaces",
+            list_of("NamespaceList", vec![namespace_item("c")], "t2"),
+        ),
+        step(
+            Method::GET,
+            "/api/v1/namespaces",
+            list_of("NamespaceList", vec![namespace_item("d")], ""),
+        ),
+    ];
+    let (namespaces, seen) = with_api(steps, |c| async move {
+        list::list_namespaces(&c, Some("env=dev")).await
+    })
+    .await;
+    let names: Vec<String> = namespaces
+        .expect("listed")
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .collect();
+    assert_eq!(names, ["a", "b", "c", "d"]);
+    let continues: Vec<Option<&str>> = seen.iter().map(|r| r.param("continue")).collect();
+    assert_eq!(continues, [None, Some("t1"), Some("t2")]);
+    for r in &seen {
+        assert_eq!(r.param("limit"), Some("500"));
+        assert_eq!(r.param("labelSelector"), Some("env=dev"));
+    }
+
+    // Every kind of an audit is paginated the same way.
+    let (inventory, seen) = collect_with(|path, kind| {
+        path.ends_with("/pods").then(|| {
+            vec![
+                list_of(kind, vec![pod_item("web-1"), pod_item("web-2")], "p1"),
+                list_of(kind, vec![pod_item("web-3")], ""),
+            ]
+        })
+    })
+    .await;
+    let inventory = inventory.expect("collected");
+    let pods: Vec<&str> = inventory
+        .pods
+        .known()
+        .expect("pods known")
+        .iter()
+        .filter_map(|p| p.object.metadata.name.as_deref())
+        .collect();
+    assert_eq!(pods, ["web-1", "web-2", "web-3"]);
+    assert!(seen.iter().all(|r| r.param("limit") == Some("500")));
+    let pod_pages: Vec<Option<&str>> = seen
+        .iter()
+        .filter(|r| r.path.ends_with("/pods"))
+        .map(|r| r.param("continue"))
+        .collect();
+    assert_eq!(pod_pages, [None, Some("p1")]);
+}
+
+#[tokio::test]
+async fn forbidden_list_becomes_unknown_not_an_error() {
+    let (inventory, seen) = collect_with(|path, kind| {
+        if path.ends_with("/networkpolicies") {
+            Some(vec![status(
+                403,
+                "Forbidden",
+                "networkpolicies.networking.k8s.io is forbidden: User \"dev\" cannot list resource \"networkpolicies\" in API group \"networking.k8s.io\" in the namespace \"team-a\"",
+            )])
+        } else if path.ends_with("/pods") {
+            Some(vec![list_of(kind, vec![pod_item("web-1")], "")])
+        } else {
+            None
+        }
+    })
+    .await;
+    let inventory = inventory.expect("a forbidden list is no error");
+    assert_eq!(seen.len(), COLLECTED.len());
+    let refused = inventory
+        .network_policies
+        .forbidden()
+        .expect("network policies are unknown");
+    assert!(
+        refused.contains("cannot list networkpolicies.networking.k8s.io in namespace \"team-a\""),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("kubectl auth can-i list networkpolicies.networking.k8s.io -n team-a"),
+        "{refused}"
+    );
+    assert_eq!(inventory.forbidden(), [refused.to_string()]);
+    assert_eq!(inventory.pods.known().map(Vec::len), Some(1));
+    for known in [
+        inventory.resource_quotas.forbidden(),
+        inventory.limit_ranges.forbidden(),
+        inventory.roles.forbidden(),
+        inventory.role_bindings.forbidden(),
+        inventory.cluster_roles.forbidden(),
+        inventory.cluster_role_bindings.forbidden(),
+        inventory.service_accounts.forbidden(),
+        inventory.workloads.forbidden(),
+    ] {
+        assert_eq!(known, None);
+    }
+}
