@@ -235,9 +235,14 @@ pub(crate) struct AuditArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = AuditFormat::Table)]
     pub output: AuditFormat,
-    /// Exit 1 when a finding is at or above this severity.
+    /// Exit 1 when a finding is at or above this severity, or when a check
+    /// could not run (unless --allow-unknown); never: exit 0 whatever is found.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Checks that could not run (a LIST or dry run that was forbidden) do
+    /// not fail the run; they are still reported as unknown.
+    #[arg(long)]
+    pub allow_unknown: bool,
     /// Create what is missing (same code as `create`; never deletes), then audit again.
     #[arg(long)]
     pub fix: bool,

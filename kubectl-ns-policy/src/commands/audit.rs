@@ -72,6 +72,9 @@ pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<Exi
     };
     Ok(match threshold {
         Some(t) if report.exceeds(t) => ExitStatus::Policy,
+        // A namespace whose checks did not all run is not passed: the gate
+        // fails unless the caller accepts unknowns.
+        Some(_) if report.has_unknown() && !args.allow_unknown => ExitStatus::Policy,
         _ => ExitStatus::Ok,
     })
 }

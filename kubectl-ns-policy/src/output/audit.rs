@@ -1,7 +1,7 @@
 //! `audit` reports: the table (one row per namespace), `-o wide` (and one
 //! row per finding), JSON, YAML, SARIF and JUnit.
 
-use ns_policy_core::audit::{self, AuditReport, Finding};
+use ns_policy_core::audit::{self, AuditReport, Finding, NamespaceStatus};
 use ns_policy_core::checks::Severity;
 
 use super::{first_line, paint, table, Paint};
@@ -59,14 +59,28 @@ fn namespaces_table(report: &AuditReport, color: bool) -> String {
         .namespaces
         .iter()
         .map(|r| {
-            let worst = match r.worst_finding() {
-                Some(f) => worst_cell(f, color),
-                None if !r.unknown.is_empty() => "-".to_string(),
-                None => paint("ok", Paint::Green, color),
+            let worst = match (r.worst_finding(), r.unknown.first()) {
+                (Some(f), _) if f.severity == Severity::Error => worst_cell(f, color),
+                (_, Some(u)) => paint(
+                    &clean(&format!("{} unknown: {}", u.check, first_line(&u.reason))),
+                    Paint::Yellow,
+                    color,
+                ),
+                (Some(f), None) => worst_cell(f, color),
+                (None, None) => paint("ok", Paint::Green, color),
+            };
+            let status = r.status.as_str();
+            let status = match r.status {
+                NamespaceStatus::Failed => paint(status, Paint::Red, color),
+                NamespaceStatus::Unknown | NamespaceStatus::Warned => {
+                    paint(status, Paint::Yellow, color)
+                }
+                NamespaceStatus::Passed => paint(status, Paint::Green, color),
             };
             vec![
                 r.name.clone(),
                 clean(&r.profile),
+                status,
                 r.count(Severity::Error).to_string(),
                 r.count(Severity::Warning).to_string(),
                 r.unknown.len().to_string(),
@@ -78,6 +92,7 @@ fn namespaces_table(report: &AuditReport, color: bool) -> String {
         &[
             "namespace",
             "profile",
+            "status",
             "errors",
             "warnings",
             "unknown",
@@ -140,8 +155,12 @@ fn findings_table(report: &AuditReport, color: bool) -> String {
 /// The one-line summary shown on stderr after a table.
 pub(crate) fn summary(report: &AuditReport) -> String {
     let s = &report.summary;
-    format!(
-        "{} namespace(s) audited: {} failed, {} error(s), {} warning(s), {} info, {} unknown check(s)",
-        s.namespaces, s.failed, s.errors, s.warnings, s.infos, s.unknown_checks
-    )
+    let mut line = format!(
+        "{} namespace(s) audited: {} failed, {} unknown, {} warned, {} passed; {} error(s), {} warning(s), {} info, {} unknown check(s)",
+        s.namespaces, s.failed, s.unknown, s.warned, s.passed, s.errors, s.warnings, s.infos, s.unknown_checks
+    );
+    if s.unknown_checks > 0 {
+        line.push_str(" (checks that could not run: -o wide lists them and why)");
+    }
+    line
 }

@@ -86,6 +86,34 @@ pub struct UnknownCheck {
     pub reason: String,
 }
 
+/// The verdict on one namespace.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NamespaceStatus {
+    /// No finding above info, every check ran.
+    #[default]
+    Passed,
+    /// Warnings, no errors, every check ran.
+    Warned,
+    /// No error found, but some checks could not run: compliance is not
+    /// shown either way.
+    Unknown,
+    /// At least one error.
+    Failed,
+}
+
+impl NamespaceStatus {
+    /// `passed`, `warned`, `unknown` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NamespaceStatus::Passed => "passed",
+            NamespaceStatus::Warned => "warned",
+            NamespaceStatus::Unknown => "unknown",
+            NamespaceStatus::Failed => "failed",
+        }
+    }
+}
+
 /// The findings of one namespace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -94,6 +122,10 @@ pub struct NamespaceReport {
     pub name: String,
     /// The profile it was judged by.
     pub profile: String,
+    /// The verdict: failed (an error), unknown (checks that could not run,
+    /// no error), warned, or passed.
+    #[serde(default)]
+    pub status: NamespaceStatus,
     /// Findings, sorted by category, severity (worst first), check, object.
     pub findings: Vec<Finding>,
     /// Checks that could not run.
@@ -124,6 +156,18 @@ impl NamespaceReport {
     /// True when some finding is at or above `threshold`.
     pub fn exceeds(&self, threshold: Severity) -> bool {
         self.worst().is_some_and(|w| w >= threshold)
+    }
+
+    /// The verdict its findings and unknown checks give: an error fails
+    /// it; otherwise a check that could not run makes it unknown (never
+    /// passed); otherwise warnings make it warned.
+    pub fn verdict(&self) -> NamespaceStatus {
+        match self.worst() {
+            Some(Severity::Error) => NamespaceStatus::Failed,
+            _ if !self.unknown.is_empty() => NamespaceStatus::Unknown,
+            Some(Severity::Warning) => NamespaceStatus::Warned,
+            _ => NamespaceStatus::Passed,
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{Finding, NamespaceReport, API_VERSION, KIND};
+use super::{Finding, NamespaceReport, NamespaceStatus, API_VERSION, KIND};
 use crate::checks::{check_info, Category, Severity};
 
 /// The SARIF 2.1.0 JSON schema.
@@ -42,7 +42,14 @@ pub struct AuditSummary {
     pub infos: usize,
     /// Namespaces with at least one error.
     pub failed: usize,
-    /// Namespaces without errors or warnings.
+    /// Namespaces without errors whose checks did not all run: neither
+    /// passed nor failed.
+    #[serde(default)]
+    pub unknown: usize,
+    /// Namespaces with warnings, no errors, every check run.
+    #[serde(default)]
+    pub warned: usize,
+    /// Namespaces without errors or warnings whose every check ran.
     pub passed: usize,
     /// Checks that could not run (forbidden lists), over all namespaces.
     pub unknown_checks: usize,
@@ -70,10 +77,11 @@ impl AuditSummary {
                 }
                 *s.by_check.entry(f.check.clone()).or_default() += 1;
             }
-            match ns.worst() {
-                Some(Severity::Error) => s.failed += 1,
-                Some(Severity::Warning) => {}
-                _ => s.passed += 1,
+            match ns.verdict() {
+                NamespaceStatus::Failed => s.failed += 1,
+                NamespaceStatus::Unknown => s.unknown += 1,
+                NamespaceStatus::Warned => s.warned += 1,
+                NamespaceStatus::Passed => s.passed += 1,
             }
             s.unknown_checks += ns.unknown.len();
         }
@@ -89,7 +97,10 @@ impl AuditSummary {
 
 impl AuditReport {
     /// A report over `namespaces` (summary computed).
-    pub fn new(namespaces: Vec<NamespaceReport>) -> Self {
+    pub fn new(mut namespaces: Vec<NamespaceReport>) -> Self {
+        for ns in &mut namespaces {
+            ns.status = ns.verdict();
+        }
         let summary = AuditSummary::of(&namespaces);
         AuditReport {
             api_version: API_VERSION.to_string(),
@@ -107,6 +118,11 @@ impl AuditReport {
     /// True when some finding is at or above `threshold` (`--fail-on`).
     pub fn exceeds(&self, threshold: Severity) -> bool {
         self.max_severity().is_some_and(|w| w >= threshold)
+    }
+
+    /// True when some check of some namespace could not run.
+    pub fn has_unknown(&self) -> bool {
+        self.namespaces.iter().any(|n| !n.unknown.is_empty())
     }
 }
 
@@ -185,6 +201,34 @@ pub fn to_sarif(report: &AuditReport, tool_version: &str) -> Value {
             }));
         }
     }
+    // Checks that could not run are not results (nothing was found) but
+    // must not read as a clean pass: each is a tool execution notification.
+    let notifications: Vec<Value> = report
+        .namespaces
+        .iter()
+        .flat_map(|ns| {
+            ns.unknown.iter().map(move |u| {
+                json!({
+                    "level": "warning",
+                    "message": {
+                        "text": format!(
+                            "namespace {}: check {} could not run, its verdict is unknown: {}",
+                            ns.name, u.check, u.reason
+                        )
+                    },
+                    "descriptor": { "id": u.check },
+                    "properties": {
+                        "namespace": ns.name,
+                        "category": u.category.as_str(),
+                    },
+                })
+            })
+        })
+        .collect();
+    let mut invocation = json!({ "executionSuccessful": true });
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = Value::Array(notifications);
+    }
     json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -197,6 +241,7 @@ pub fn to_sarif(report: &AuditReport, tool_version: &str) -> Value {
                     "rules": rules,
                 }
             },
+            "invocations": [invocation],
             "results": results,
         }],
     })
@@ -221,11 +266,13 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-/// The report as JUnit XML: one testsuite `kubectl-ns-policy audit`, one
-/// testcase per namespace × category (classname = namespace, name =
-/// category). Findings at or above `threshold` make the testcase fail;
-/// a testcase without failures but with unknown checks is skipped; lower
-/// findings go to `system-out`.
+/// The report as JUnit XML in the schema Jenkins' junit and xunit plugins
+/// read: one testsuite `kubectl-ns-policy audit`, one testcase per namespace
+/// × category (classname = namespace, name = category, `time="0"`).
+/// Findings at or above `threshold` make the testcase fail; a testcase
+/// without failures but with checks that could not run is `skipped`
+/// (never a pass), with the reasons; lower findings, and unknown checks of
+/// a failed testcase, go to `system-out`.
 pub fn to_junit(report: &AuditReport, threshold: Severity) -> String {
     struct Case {
         classname: String,
@@ -251,7 +298,7 @@ pub fn to_junit(report: &AuditReport, threshold: Severity) -> String {
                 .filter(|f| f.severity >= threshold)
                 .map(line)
                 .collect();
-            let notes: Vec<String> = of_cat
+            let mut notes: Vec<String> = of_cat
                 .filter(|f| f.severity < threshold)
                 .map(line)
                 .collect();
@@ -261,6 +308,9 @@ pub fn to_junit(report: &AuditReport, threshold: Severity) -> String {
                 .filter(|u| u.category == cat)
                 .map(|u| format!("{}: unknown ({})", u.check, u.reason))
                 .collect();
+            if !failures.is_empty() {
+                notes.extend(skipped.iter().cloned());
+            }
             cases.push(Case {
                 classname: ns.name.clone(),
                 name: cat.as_str(),
@@ -280,16 +330,16 @@ pub fn to_junit(report: &AuditReport, threshold: Severity) -> String {
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"kubectl-ns-policy audit\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+        "<testsuites name=\"kubectl-ns-policy audit\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"0\">"
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"kubectl-ns-policy audit\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+        "  <testsuite name=\"kubectl-ns-policy audit\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"0\">"
     );
     for c in &cases {
         let _ = write!(
             out,
-            "    <testcase classname=\"{}\" name=\"{}\"",
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
             xml_escape(&c.classname),
             xml_escape(c.name)
         );

@@ -167,7 +167,7 @@ pub fn audit(
     baseline: &Baseline,
     inventory: &Inventory,
     targets: &[&Item<Namespace>],
-    psa: &BTreeMap<String, Vec<String>>,
+    psa: &BTreeMap<String, Access<Vec<String>>>,
     now: DateTime<Utc>,
 ) -> AuditReport {
     let index = inventory.cluster_role_index();
@@ -303,22 +303,21 @@ impl AuditReport {
     }
 }
 
-/// Merges the Pod Security dry-run answers: known ones by namespace, and the
+/// Merges the Pod Security dry-run answers by namespace (a refusal makes
+/// that namespace's `pod-security.dry-run-rejected` unknown), with the
 /// refusals as messages for the caller to show.
 pub(crate) fn split_psa_answers(
     answers: Vec<(String, Access<Vec<String>>)>,
-) -> (BTreeMap<String, Vec<String>>, Vec<String>) {
-    let mut known = BTreeMap::new();
+) -> (BTreeMap<String, Access<Vec<String>>>, Vec<String>) {
+    let mut by_namespace = BTreeMap::new();
     let mut refused = Vec::new();
     for (ns, a) in answers {
-        match a {
-            Access::Known(w) => {
-                known.insert(ns, w);
-            }
-            Access::Forbidden(m) => refused.push(format!(
-                "{m}; the PodSecurity readiness check of {ns} is skipped"
-            )),
+        if let Access::Forbidden(m) = &a {
+            refused.push(format!(
+                "{m}; the PodSecurity readiness check of {ns} is unknown"
+            ));
         }
+        by_namespace.insert(ns, a);
     }
-    (known, refused)
+    (by_namespace, refused)
 }

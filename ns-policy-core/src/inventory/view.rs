@@ -178,7 +178,7 @@ pub struct NamespaceView<'a> {
     pub cluster_roles: Access<&'a ClusterRoleIndex<'a>>,
     /// Live only: warnings of a server-side dry run of the profile's enforce
     /// label (one per pod that would be rejected).
-    pub psa_dry_run_warnings: Option<Vec<String>>,
+    pub psa_dry_run_warnings: Option<Access<Vec<String>>>,
 }
 
 impl<'a> NamespaceView<'a> {

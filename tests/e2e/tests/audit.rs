@@ -462,3 +462,94 @@ fn forbidden_lists_make_checks_unknown_not_passing() {
         "reported once: {err}"
     );
 }
+
+#[test]
+fn an_identity_that_reads_only_namespaces_gets_unknown_and_a_failing_exit() {
+    // The case: namespaces readable, nothing else; the namespace has
+    // none of the baseline's objects. Nothing may say it passed.
+    let Some(c) = cluster() else { return };
+    let ns = unique_name("e2e-a-blind");
+    let home = unique_name("e2e-a-blind-home");
+    let _g = c.guard(&[&ns, &home]);
+    // A namespace with the baseline's labels but none of its objects.
+    create(&c, &ns, &[]);
+    c.kubectl_ok(&[
+        "delete",
+        "resourcequota,limitrange,networkpolicy,role,rolebinding",
+        "--all",
+        "-n",
+        &ns,
+    ]);
+    c.kubectl_ok(&["create", "namespace", &home]);
+    c.kubectl_ok(&["create", "serviceaccount", "viewer", "-n", &home]);
+    let role = unique_name("e2e-ns-reader");
+    c.kubectl_ok(&[
+        "create",
+        "clusterrole",
+        &role,
+        "--verb=get,list",
+        "--resource=namespaces",
+    ]);
+    c.kubectl_ok(&[
+        "create",
+        "clusterrolebinding",
+        &role,
+        &format!("--clusterrole={role}"),
+        &format!("--serviceaccount={home}:viewer"),
+    ]);
+    let kc = c.service_account_kubeconfig(&home, "viewer");
+    let run = |args: &[&str]| {
+        let mut all = vec!["audit", ns.as_str()];
+        all.extend_from_slice(args);
+        c.plugin_as(&kc, &all)
+    };
+    let json = run(&["-o", "json"]);
+    let sarif = run(&["-o", "sarif"]);
+    let junit = run(&["-o", "junit"]);
+    let table = run(&[]);
+    let relaxed = run(&["-o", "json", "--allow-unknown"]);
+    let never = run(&["-o", "json", "--fail-on", "never"]);
+    let _ = c.kubectl(&["delete", "clusterrolebinding,clusterrole", &role]);
+
+    assert_eq!(code(&json), 1, "unknown fails the gate: {}", stderr(&json));
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let entry = &report["namespaces"][0];
+    assert_eq!(entry["status"], "unknown", "{report}");
+    assert!(entry["findings"].as_array().unwrap().is_empty(), "{report}");
+    let unknown = entry["unknown"].as_array().unwrap();
+    for category in ["resource-quota", "limit-range", "network-policy", "rbac"] {
+        assert!(
+            unknown.iter().any(|u| u["category"] == category),
+            "{category} not unknown: {report}"
+        );
+    }
+    assert_eq!(report["summary"]["passed"], 0, "{report}");
+    assert_eq!(report["summary"]["unknown"], 1, "{report}");
+
+    assert_eq!(code(&sarif), 1);
+    let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no notification: {sarif}"));
+    assert!(notes.len() >= 4, "{sarif}");
+    assert!(notes
+        .iter()
+        .any(|n| n["message"]["text"].as_str().unwrap().contains(&ns)));
+
+    assert_eq!(code(&junit), 1);
+    let junit = stdout(&junit);
+    assert!(junit.contains("<skipped message="), "{junit}");
+    assert!(!junit.contains("<failure"), "{junit}");
+
+    assert_eq!(code(&table), 1);
+    let row = stdout(&table);
+    assert!(
+        row.lines()
+            .any(|l| l.starts_with(&ns) && l.contains("unknown")),
+        "{row}"
+    );
+    assert!(stderr(&table).contains("0 passed"), "{}", stderr(&table));
+
+    assert_eq!(code(&relaxed), 0, "{}", stderr(&relaxed));
+    assert_eq!(code(&never), 0, "{}", stderr(&never));
+}

@@ -83,14 +83,24 @@ pub(super) fn run(
     let (profile_name, bogus_profile) = baseline.profile_of_existing(ns, labels);
     let (profile, overrides_error) = match profile_with_overrides(baseline, profile_name, snap) {
         Some(p) => p,
-        // A validated baseline always has its default profile.
+        // A validated baseline always has the profiles its rules name; a
+        // namespace judged by none is unknown, never passed.
         None => {
+            let unknown = crate::checks::CHECKS
+                .iter()
+                .map(|c| UnknownCheck {
+                    check: c.id.to_string(),
+                    category: c.category,
+                    reason: format!("profile {profile_name:?} is not in the baseline"),
+                })
+                .collect();
             return NamespaceReport {
                 name: ns.to_string(),
                 profile: profile_name.to_string(),
+                status: super::NamespaceStatus::Unknown,
                 findings: Vec::new(),
-                unknown: Vec::new(),
-            }
+                unknown,
+            };
         }
     };
     let mut c = Ctx {
@@ -151,12 +161,15 @@ pub(super) fn run(
     });
     unknown.sort_by(|a, b| (a.category, &a.check).cmp(&(b.category, &b.check)));
     unknown.dedup_by(|a, b| a.check == b.check);
-    NamespaceReport {
+    let mut report = NamespaceReport {
         name: ns.to_string(),
         profile: profile_name.to_string(),
+        status: super::NamespaceStatus::Passed,
         findings,
         unknown,
-    }
+    };
+    report.status = report.verdict();
+    report
 }
 
 /// The profile of a namespace with the overrides its annotation records,

@@ -12,6 +12,8 @@ impl Ctx<'_, '_> {
                     "network-policy.ingress-not-isolated",
                     "network-policy.egress-not-isolated",
                     "network-policy.open-rule",
+                    "network-policy.allow-missing",
+                    "network-policy.allow-drift",
                     "network-dns.blocked",
                 ] {
                     self.unknown(id, m);

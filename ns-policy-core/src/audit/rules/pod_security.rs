@@ -123,7 +123,16 @@ impl Ctx<'_, '_> {
                 }
             }
         }
-        if let Some(warnings) = &self.snap.psa_dry_run_warnings {
+        let warnings = match &self.snap.psa_dry_run_warnings {
+            None => None,
+            Some(Access::Known(w)) => Some(w),
+            Some(Access::Forbidden(m)) => {
+                let m = m.clone();
+                self.unknown("pod-security.dry-run-rejected", &m);
+                None
+            }
+        };
+        if let Some(warnings) = warnings {
             let specific: Vec<&String> = warnings
                 .iter()
                 .filter(|w| !w.trim_start().starts_with("existing pods in namespace"))

@@ -143,8 +143,13 @@ impl Ctx<'_, '_> {
                 BundleObject::ServiceAccount(want)
                     if name_of(&want.metadata) != crate::reserved::SERVICE_ACCOUNT =>
                 {
-                    let Access::Known(live) = &self.snap.service_accounts else {
-                        continue; // the default SA check reports unknown
+                    let live = match &self.snap.service_accounts {
+                        Access::Known(live) => live,
+                        Access::Forbidden(m) => {
+                            let m = m.clone();
+                            self.unknown("rbac.service-account-missing", &m);
+                            continue;
+                        }
                     };
                     let name = name_of(&want.metadata);
                     let profile = self.profile_name;
@@ -283,7 +288,15 @@ impl Ctx<'_, '_> {
                             || rule.resources.iter().flatten().any(|v| v == "*")
                     })
                 }),
-                Access::Forbidden(_) => false,
+                Access::Forbidden(m) => {
+                    // Reported as a warning; whether ClusterRole {role} has
+                    // wildcard rules (an error) cannot be told.
+                    let m = format!(
+                        "{m}; ClusterRoleBinding/{name}: whether ClusterRole {role} has wildcard rules (an error) is unknown"
+                    );
+                    self.unknown("rbac.cluster-role-binding", &m);
+                    false
+                }
             };
             let severity = if role == "cluster-admin" || wildcard {
                 Severity::Error

@@ -46,7 +46,7 @@ struct Fixture {
     service_accounts: Vec<ServiceAccount>,
     pods: Vec<Pod>,
     workloads: Vec<(String, Value)>,
-    dry_run: Option<Vec<String>>,
+    dry_run: Option<Access<Vec<String>>>,
 }
 
 fn restricted_pod_spec() -> Value {

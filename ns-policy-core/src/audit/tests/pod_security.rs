@@ -61,16 +61,30 @@ fn pod_security_warn_audit_missing_are_warnings_and_versions_checked() {
 #[test]
 fn pod_security_dry_run_warnings_become_findings_naming_the_pod() {
     let mut f = rendered("app");
-    f.dry_run = Some(vec![
+    f.dry_run = Some(Access::Known(vec![
         "existing pods in namespace \"shop-prod\" violate the new PodSecurity enforce level \"restricted:latest\"".into(),
         "web-1: allowPrivilegeEscalation != false, unrestricted capabilities".into(),
-    ]);
+    ]));
     let r = f.audit();
     let d = only(&r, "pod-security.dry-run-rejected");
     assert_eq!(d.object.as_deref(), Some("Pod/web-1"));
     assert!(d.message.contains("allowPrivilegeEscalation"));
-    f.dry_run = Some(Vec::new());
+    f.dry_run = Some(Access::Known(Vec::new()));
     assert_clean(&f.audit());
+}
+
+#[test]
+fn a_refused_pod_security_dry_run_is_unknown_not_dropped() {
+    let mut f = rendered("app");
+    f.dry_run = Some(Access::Forbidden(
+        "forbidden: cannot patch namespaces (dry run)".into(),
+    ));
+    let r = f.audit();
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    assert_eq!(r.unknown.len(), 1, "{:#?}", r.unknown);
+    assert_eq!(r.unknown[0].check, "pod-security.dry-run-rejected");
+    assert!(r.unknown[0].reason.contains("cannot patch namespaces"));
+    assert_eq!(r.verdict(), NamespaceStatus::Unknown);
 }
 
 #[test]

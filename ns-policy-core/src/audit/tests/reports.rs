@@ -122,6 +122,21 @@ fn sarif_is_well_formed() {
     let with_file = &results[0]["locations"][0]["physicalLocation"];
     assert_eq!(with_file["artifactLocation"]["uri"], "repo/ns <&>.yaml");
     assert_eq!(with_file["region"]["startLine"], 12);
+    // Checks that could not run are an invocation notification each.
+    let invocation = &s["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), report.summary.unknown_checks);
+    assert!(notes.iter().all(|n| n["level"] == "warning"
+        && n["descriptor"]["id"].is_string()
+        && n["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("could not run")));
+    let clean = to_sarif(&AuditReport::new(vec![rendered("app").audit()]), "1.2.3");
+    assert!(clean["runs"][0]["invocations"][0]
+        .get("toolExecutionNotifications")
+        .is_none());
     let logical = &results[1]["locations"][0];
     assert!(logical.get("physicalLocation").is_none());
     assert!(logical["logicalLocations"][0]["fullyQualifiedName"]
@@ -138,8 +153,16 @@ fn junit_is_well_formed_and_escaped() {
     assert_eq!(x.matches("<testsuite ").count(), 1);
     assert!(x.contains("<testsuite name=\"kubectl-ns-policy audit\" tests=\"30\""));
     assert_eq!(x.matches("<testcase ").count(), 30);
-    assert!(x.contains("<testcase classname=\"shop-pr-1\" name=\"labels\">"));
-    assert!(x.contains("<testcase classname=\"shop-prod\" name=\"rbac\"/>"));
+    assert!(x.contains("<testcase classname=\"shop-pr-1\" name=\"labels\" time=\"0\">"));
+    assert!(x.contains("<testcase classname=\"shop-prod\" name=\"rbac\" time=\"0\"/>"));
+    // The Jenkins/xunit schema has no `skipped` on <testsuites>; every
+    // testcase has a time.
+    let suites = x.lines().find(|l| l.starts_with("<testsuites ")).unwrap();
+    assert!(!suites.contains("skipped="), "{suites}");
+    assert_eq!(
+        x.matches("<testcase ").count(),
+        x.matches(" time=\"0\"").count() - 2
+    );
     let failures = x.matches("<failure ").count();
     assert_eq!(failures, x.matches("</failure>").count());
     assert_eq!(failures, 2, "{x}");
