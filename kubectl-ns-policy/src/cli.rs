@@ -150,7 +150,7 @@ pub(crate) struct CreateArgs {
     )]
     pub labels: Vec<String>,
     /// Time to live of preview namespaces from now, e.g. 4h, 2d (default: the profile's).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_ttl)]
     pub ttl: Option<std::time::Duration>,
     /// none: apply; client: render only; server: server-side dry run.
     #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", require_equals = true)]
@@ -342,6 +342,13 @@ pub(crate) fn parse_target(s: &str) -> Result<std::net::SocketAddr, String> {
     s.parse().map_err(|_| {
         format!("{s:?} is not an address and port (expected IP:PORT, e.g. 10.0.0.1:443 or [fd00::1]:443)")
     })
+}
+
+/// Parses a TTL: a duration whose expiry from now an annotation can hold.
+pub(crate) fn parse_ttl(s: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(s)?;
+    ns_policy_core::baseline::expires_at(chrono::Utc::now(), d).map_err(|e| e.to_string())?;
+    Ok(d)
 }
 
 /// Parses durations like 30s, 4h, 1h30m, 2d.

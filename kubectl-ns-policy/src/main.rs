@@ -80,8 +80,13 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// What to do about a core error, in the CLI's terms (the core's messages
 /// name no flags).
 fn hint(err: &anyhow::Error) -> Option<String> {
+    err.chain()
+        .filter_map(|c| c.downcast_ref::<ns_policy_core::Error>())
+        .find_map(core_hint)
+}
+
+fn core_hint(e: &ns_policy_core::Error) -> Option<String> {
     use ns_policy_core::error::{Error, ProbeInputError};
-    let e = err.chain().find_map(|c| c.downcast_ref::<Error>())?;
     Some(match e {
         Error::MissingLabels { keys, .. } => format!(
             "pass {}",

@@ -312,7 +312,7 @@ fn bad_baseline_values_are_one_line_with_file_line_and_column() {
         (
             "min: {cpu: 50m, memory: 64Mi}",
             "min: {cpu: '5', memory: 64Mi}",
-            "below min",
+            "min value 5 is greater than max value",
         ),
         (
             "bitvault.io/tier: app\n      podSecurity",
@@ -403,4 +403,56 @@ fn bad_probe_target_is_one_line_exit_2() {
     let (code, _, err) = run(&["probe", "a", "--target", "10.0.0.1"]);
     assert_eq!(code, 2);
     assert!(err.contains("10.0.0.1") && err.contains("IP:PORT"), "{err}");
+}
+
+#[test]
+fn values_the_api_server_would_refuse_are_refused_before_anything_is_rendered() {
+    for (set, needle) in [
+        ("quota.requests.cpu=-1", "greater than or equal to 0"),
+        ("limitRange.max.cpu=1m", "greater than max value 1m"),
+        ("ttl=999999999d", "9999-12-31"),
+    ] {
+        let (code, out, err) = run(&[
+            "create",
+            "pr-7",
+            "-L",
+            "team=a,cost-center=c",
+            "--set",
+            set,
+            "--dry-run=client",
+        ]);
+        assert_eq!(code, 2, "{set}: {err}");
+        assert!(out.is_empty(), "{set}: rendered anyway: {out}");
+        assert!(err.contains(set) && err.contains(needle), "{set}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    let (code, _, err) = run(&[
+        "create",
+        "pr-7",
+        "-L",
+        "team=a,cost-center=c",
+        "--ttl",
+        "999999999d",
+        "--dry-run=client",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("999999999d") && err.contains("9999-12-31"),
+        "{err}"
+    );
+}
+
+#[test]
+fn control_characters_of_input_are_escaped_in_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("b.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: ns-policy.io/v1alpha1\nkind: Baseline\nspec:\n  \"\\e[31mevil\\u0007\": 1\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(&["--baseline", path.to_str().unwrap(), "baseline"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("\\u{1b}[31mevil\\u{7}"), "{err:?}");
 }

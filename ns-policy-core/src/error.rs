@@ -253,6 +253,37 @@ pub enum Error {
         /// What is wrong with it.
         problem: String,
     },
+    /// The run needs permissions the caller does not have (asked before
+    /// anything was written).
+    #[error("forbidden: this run needs permission to {} and nothing was applied (check with: kubectl auth can-i {})", .missing.join(", "), .missing.first().map(String::as_str).unwrap_or_default())]
+    MissingPermissions {
+        /// `create roles.rbac.authorization.k8s.io -n x`, as `kubectl auth
+        /// can-i` takes them.
+        missing: Vec<String>,
+    },
+    /// A write failed; what this run had created was deleted again (or
+    /// could not be, and is named).
+    #[error("{}{source}{}", if .namespace.is_empty() { String::new() } else { format!("applying namespace {}: ", .namespace) }, rollback_summary(.rolled_back, .left))]
+    ApplyFailed {
+        /// The namespace whose write failed.
+        namespace: String,
+        /// The failed write.
+        #[source]
+        source: Box<Error>,
+        /// What this run had created and deleted again.
+        rolled_back: Vec<String>,
+        /// What it created and could not delete (with why).
+        left: Vec<String>,
+    },
+    /// An object the API server would refuse (its validation, done here
+    /// before anything is written or predicted).
+    #[error("{object} would be refused by the API server: {}", .problems.join("; "))]
+    WouldBeRefused {
+        /// `NetworkPolicy ns/name` (and `file:line` offline).
+        object: String,
+        /// The server's reasons, `field: Invalid value: "v": why`.
+        problems: Vec<String>,
+    },
     /// An object of the manifests that cannot be read as its kind.
     #[error("{source_location}: {message}")]
     Manifest {
@@ -433,6 +464,26 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         self.status_code() == Some(404)
     }
+}
+
+fn rollback_summary(rolled_back: &[String], left: &[String]) -> String {
+    let mut out = String::new();
+    if rolled_back.is_empty() && left.is_empty() {
+        out.push_str("; nothing had been created, nothing was changed");
+    }
+    if !rolled_back.is_empty() {
+        out.push_str(&format!(
+            "; rolled back what this run had created: {}",
+            rolled_back.join(", ")
+        ));
+    }
+    if !left.is_empty() {
+        out.push_str(&format!(
+            "; could NOT delete what this run created: {} (delete it by hand)",
+            left.join(", ")
+        ));
+    }
+    out
 }
 
 /// Joins an error and its sources into one line.

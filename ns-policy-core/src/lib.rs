@@ -21,6 +21,7 @@
 //! and one file per topic), a single-file module in an inline `mod tests`
 //! at its end; cross-module tests are under `tests/`.
 
+pub mod apivalidation;
 pub mod audit;
 pub mod baseline;
 pub mod checks;

@@ -2,6 +2,8 @@
 //! field-level diffs and apply results. Pure data; the API calls that fill
 //! these in are in [`crate::kube::apply`].
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -116,6 +118,80 @@ impl NamespacePlan {
     }
 }
 
+/// One permission a run needs: a verb on a resource, in a namespace (or
+/// cluster-wide), as `kubectl auth can-i` asks it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Permission {
+    /// `create`, `patch`.
+    pub verb: String,
+    /// API group (empty for the core group).
+    pub group: String,
+    /// Plural resource (`networkpolicies`).
+    pub resource: String,
+    /// Namespace (`None` for cluster-scoped resources).
+    pub namespace: Option<String>,
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let resource = if self.group.is_empty() {
+            self.resource.clone()
+        } else {
+            format!("{}.{}", self.resource, self.group)
+        };
+        write!(f, "{} {resource}", self.verb)?;
+        if let Some(ns) = &self.namespace {
+            write!(f, " -n {ns}")?;
+        }
+        Ok(())
+    }
+}
+
+impl NamespacePlan {
+    /// Every permission applying this plan needs: `create` and `patch`
+    /// (server-side apply of a new object is a patch that creates) for the
+    /// objects it creates, `patch` for those it changes; nothing for objects
+    /// it leaves alone.
+    pub fn permissions(&self) -> BTreeSet<Permission> {
+        let mut out = BTreeSet::new();
+        for o in &self.objects {
+            let verbs: &[&str] = if !o.exists {
+                &["create", "patch"]
+            } else if !o.changes.is_empty() {
+                &["patch"]
+            } else {
+                &[]
+            };
+            let info = o.object.kind_id().info();
+            for verb in verbs {
+                out.insert(Permission {
+                    verb: verb.to_string(),
+                    group: info.group.to_string(),
+                    resource: info.plural.to_string(),
+                    namespace: info.namespaced.then(|| self.namespace.clone()),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// True when a rule of a SelfSubjectRulesReview grants `p` for any object
+/// name (rules limited to `resourceNames` do not count: they grant named
+/// objects only).
+pub fn rules_grant(
+    rules: &[k8s_openapi::api::authorization::v1::ResourceRule],
+    p: &Permission,
+) -> bool {
+    let has = |list: &[String], want: &str| list.iter().any(|v| v == "*" || v == want);
+    rules.iter().any(|r| {
+        has(&r.verbs, &p.verb)
+            && has(r.api_groups.as_deref().unwrap_or_default(), &p.group)
+            && has(r.resources.as_deref().unwrap_or_default(), &p.resource)
+            && r.resource_names.as_ref().is_none_or(Vec::is_empty)
+    })
+}
+
 /// Result of applying one object.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -133,6 +209,9 @@ pub struct ObjectResult {
     pub resource_version: Option<String>,
     /// True for `--dry-run=server`.
     pub dry_run: bool,
+    /// UID of the object as applied (to undo exactly what this run made).
+    #[serde(skip)]
+    pub uid: Option<String>,
 }
 
 /// Removes what the server owns or changes on every write, so two versions of
@@ -185,14 +264,6 @@ fn diff_into(path: &str, from: Option<&Value>, to: Option<&Value>, out: &mut Vec
             from: a.cloned(),
             to: b.cloned(),
         }),
-    }
-}
-
-/// `Namespace x` or `NetworkPolicy ns/name`.
-pub fn display_name(obj: &BundleObject, ns: &str) -> String {
-    match obj {
-        BundleObject::Namespace(_) => format!("Namespace {ns}"),
-        _ => format!("{} {ns}/{}", obj.kind(), obj.name()),
     }
 }
 

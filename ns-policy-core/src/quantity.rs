@@ -144,6 +144,29 @@ impl Quantity {
     pub fn is_negative(&self) -> bool {
         self.nanos < 0
     }
+
+    /// True for a whole number of units (`2`, `3k`, `1Gi`; not `1500m`).
+    pub fn is_whole(&self) -> bool {
+        self.nanos % 1_000_000_000 == 0
+    }
+
+    /// A whole number of units (`1`).
+    pub fn from_units(n: i64) -> Quantity {
+        Quantity {
+            text: n.to_string(),
+            nanos: i128::from(n) * 1_000_000_000,
+        }
+    }
+
+    /// The value as a float (for ratios).
+    pub fn as_f64(&self) -> f64 {
+        self.nanos as f64 / 1e9
+    }
+
+    /// `self / other`, `None` when `other` is zero.
+    pub fn ratio_to(&self, other: &Quantity) -> Option<f64> {
+        (other.nanos != 0).then(|| self.nanos as f64 / other.nanos as f64)
+    }
 }
 
 /// True when `s` parses as a quantity.

@@ -10,7 +10,7 @@
 //! 6  plan                                         objects + live state -> changes
 //! 5  render                                       baseline + namespace spec -> objects
 //! 4  baseline                                     schema, validation, templates, overrides
-//! 3  manifests                                    reading files into an inventory
+//! 3  manifests  apivalidation                     reading files, the API server's validation
 //! 2  inventory  netpol  pss                       what is there, what it allows, what PSS says
 //! 1  checks  reserved  selector  yaml  quantity  names      shared vocabularies
 //! 0  error
@@ -31,6 +31,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("netpol", 2),
     ("pss", 2),
     ("manifests", 3),
+    ("apivalidation", 3),
     ("baseline", 4),
     ("render", 5),
     ("plan", 6),

@@ -68,14 +68,25 @@ pub(crate) async fn apply_bundles(
         }
     }
 
-    let confirmed = &confirmed;
-    let results: Vec<Vec<ObjectResult>> = per_namespace(&plans, p, "applying", |plan| async move {
-        apply::execute(client, plan, opts, confirmed.contains(&plan.namespace))
-            .await
-            .with_context(|| format!("applying namespace {}", plan.namespace))
-    })
-    .await?;
-    Ok(results.into_iter().flatten().collect())
+    // Every permission the writes need, asked before the first one.
+    let missing = apply::missing_permissions(client, &plans).await?;
+    if !missing.is_empty() {
+        return Err(ns_policy_core::Error::MissingPermissions {
+            missing: missing.iter().map(ToString::to_string).collect(),
+        }
+        .into());
+    }
+    let progress = progress_bar(plans.len(), p, "applying");
+    let done = |_: &str| {
+        if let Some(pb) = &progress {
+            pb.inc(1);
+        }
+    };
+    let results = apply::apply_all(client, &plans, opts, &confirmed, CONCURRENCY, &done).await;
+    if let Some(pb) = &progress {
+        pb.finish_and_clear();
+    }
+    Ok(results?)
 }
 
 /// Asks a yes/no question on the terminal (default no).

@@ -221,7 +221,9 @@ fn apply_one(p: &mut Profile, arg: &str, path: &str, value: &str) -> Result<(), 
             p.annotations.insert(key.to_string(), value.to_string());
         }
         ("ttl", "") => {
-            super::parse_duration(value).map_err(bad)?;
+            super::parse_duration(value)
+                .and_then(|d| super::expires_at(chrono::Utc::now(), d))
+                .map_err(bad)?;
             p.ttl = Some(value.to_string());
         }
         _ => return Err(unknown()),
@@ -234,6 +236,40 @@ pub fn apply(profile: &Profile, overrides: &Overrides) -> Result<Profile, Overri
     let mut p = profile.clone();
     for (path, value) in overrides {
         apply_one(&mut p, &format!("{path}={value}"), path, value)?;
+    }
+    // The profile as overridden must still be one the API server accepts
+    // (a max below the default, a negative quota): said now, not as a 422
+    // halfway through an apply.
+    if let Some(e) = super::validate::profile_api_errors(&p).into_iter().next() {
+        let (_, field) = super::validate::baseline_field(&e.field);
+        let involved: Vec<String> = overrides
+            .iter()
+            .filter(|(path, _)| {
+                field == **path
+                    || (path.starts_with("limitRange.")
+                        && field.starts_with("limitRange.")
+                        && path.rsplit('.').next() == field.rsplit('.').next())
+            })
+            .map(|(p, v)| format!("{p}={v}"))
+            .collect();
+        return Err(OverrideError::Inconsistent {
+            overrides: if involved.is_empty() {
+                overrides.iter().map(|(p, v)| format!("{p}={v}")).collect()
+            } else {
+                involved
+            },
+            problem: format!("{field}: {}", e.detail),
+        });
+    }
+    if let Some(ttl) = &p.ttl {
+        if let Err(e) =
+            super::parse_duration(ttl).and_then(|d| super::expires_at(chrono::Utc::now(), d))
+        {
+            return Err(OverrideError::Value {
+                arg: format!("ttl={ttl}"),
+                source: e,
+            });
+        }
     }
     Ok(p)
 }
@@ -266,6 +302,34 @@ mod tests {
         assert_eq!(from_annotations(Some(&ann)).unwrap(), Some(o.clone()));
         let o = merge(o, &parse_set_args(&["quota.requests.cpu-"]).unwrap());
         assert!(!o.contains_key("quota.requests.cpu"));
+    }
+
+    #[test]
+    fn overrides_the_api_server_would_refuse_are_refused_naming_the_value() {
+        let b = Baseline::builtin();
+        let app = b.profile("app").unwrap();
+        for (arg, needle) in [
+            (
+                "quota.requests.cpu=-1",
+                "must be greater than or equal to 0",
+            ),
+            ("quota.pods=2.5", "must be an integer"),
+            ("limitRange.max.cpu=1m", "is greater than max value 1m"),
+            (
+                "limitRange.defaultRequest.memory=64Gi",
+                "default request value 64Gi",
+            ),
+            ("limitRange.maxLimitRequestRatio.cpu=0.5", "is less than 1"),
+        ] {
+            let args = parse_set_args(&[arg]).unwrap();
+            let e = apply(app, &merge(Overrides::new(), &args))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(arg) && e.contains(needle), "{arg}: {e}");
+        }
+        // A TTL whose expiry an annotation cannot hold.
+        let e = parse_set_args(&["ttl=999999999d"]).unwrap_err().to_string();
+        assert!(e.contains("999999999d") && e.contains("9999-12-31"), "{e}");
     }
 
     #[test]

@@ -286,6 +286,7 @@ fn profile(c: &Checker<'_>, b: &Baseline, name: &str, p: &Profile) -> Result<()>
     let what = |field: &str| format!("spec.profiles.{name}.{field}");
     if let Some(ttl) = &p.ttl {
         super::parse_duration(ttl)
+            .and_then(|d| super::expires_at(chrono::Utc::now(), d))
             .map_err(|e| c.err(&at(&["ttl"]), format!("{}: {e}", what("ttl"))))?;
     }
     crate::pss::parse_version(&p.pod_security.version).map_err(|e| {
@@ -297,7 +298,33 @@ fn profile(c: &Checker<'_>, b: &Baseline, name: &str, p: &Profile) -> Result<()>
     for (k, v) in &p.quota {
         c.quantity(&at(&["quota", k]), &what(&format!("quota.{k}")), v)?;
     }
-    limit_range(c, p, &at, &what)?;
+    for (field, map) in [
+        ("default", &p.limit_range.default),
+        ("defaultRequest", &p.limit_range.default_request),
+        ("max", &p.limit_range.max),
+        ("min", &p.limit_range.min),
+        (
+            "maxLimitRequestRatio",
+            &p.limit_range.max_limit_request_ratio,
+        ),
+    ] {
+        for (k, v) in map {
+            c.quantity(
+                &at(&["limitRange", field, k]),
+                &what(&format!("limitRange.{field}.{k}")),
+                v,
+            )?;
+        }
+    }
+    // What the API server would refuse of the ResourceQuota and LimitRange
+    // rendered from this profile.
+    if let Some(e) = profile_api_errors(p).into_iter().next() {
+        let (pointer, field) = baseline_field(&e.field);
+        return Err(c.err(
+            &at(&pointer.iter().map(String::as_str).collect::<Vec<_>>()),
+            format!("{}: {}", what(&field), e.detail),
+        ));
+    }
     let (base_vars, all_vars) = variables(b, name, p);
     for (k, v) in &p.labels {
         let a = at(&["labels", k]);
@@ -334,69 +361,50 @@ fn profile(c: &Checker<'_>, b: &Baseline, name: &str, p: &Profile) -> Result<()>
     Ok(())
 }
 
-fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+/// What the API server would refuse of the ResourceQuota and the Container
+/// LimitRange item a profile renders.
+pub(crate) fn profile_api_errors(p: &Profile) -> Vec<crate::apivalidation::FieldError> {
+    let lr = &p.limit_range;
+    let mut errors = crate::apivalidation::resource_quota_hard(&p.quota);
+    errors.extend(crate::apivalidation::limit_range_item(
+        0,
+        &[
+            ("default", &lr.default),
+            ("defaultRequest", &lr.default_request),
+            ("max", &lr.max),
+            ("min", &lr.min),
+            ("maxLimitRequestRatio", &lr.max_limit_request_ratio),
+        ],
+    ));
+    errors
 }
 
-fn limit_range(
-    c: &Checker<'_>,
-    p: &Profile,
-    at: &dyn Fn(&[&str]) -> String,
-    what: &dyn Fn(&str) -> String,
-) -> Result<()> {
-    let lr = &p.limit_range;
-    let fields = [
-        ("default", &lr.default),
-        ("defaultRequest", &lr.default_request),
-        ("max", &lr.max),
-        ("min", &lr.min),
-        ("maxLimitRequestRatio", &lr.max_limit_request_ratio),
-    ];
-    let mut parsed: BTreeMap<(&str, &str), Quantity> = BTreeMap::new();
-    for (field, map) in fields {
-        for (k, v) in map {
-            let q = c.quantity(
-                &at(&["limitRange", field, k]),
-                &what(&format!("limitRange.{field}.{k}")),
-                v,
-            )?;
-            parsed.insert((field, k.as_str()), q);
+/// The profile path of a field of the rendered quota or LimitRange:
+/// `spec.hard[pods]` -> (`quota`, `pods`), `spec.limits[0].max[cpu]` ->
+/// (`limitRange`, `max`, `cpu`), as JSON pointer parts and a dotted name.
+pub(crate) fn baseline_field(field: &str) -> (Vec<String>, String) {
+    let key = |s: &str| {
+        s.split_once('[')
+            .map(|(head, rest)| (head.to_string(), rest.trim_end_matches(']').to_string()))
+    };
+    if let Some(rest) = field.strip_prefix("spec.hard") {
+        if let Some((_, r)) = key(rest) {
+            return (vec!["quota".into(), r.clone()], format!("quota.{r}"));
         }
     }
-    // The API server's order: min <= defaultRequest <= default <= max.
-    let order = ["min", "defaultRequest", "default", "max"];
-    let resources: BTreeSet<&str> = parsed.keys().map(|(_, r)| *r).collect();
-    for r in resources {
-        for (i, lo) in order.iter().enumerate() {
-            for hi in &order[i + 1..] {
-                if let (Some(a), Some(b)) = (parsed.get(&(lo, r)), parsed.get(&(hi, r))) {
-                    // A minimum above the rest is the minimum's fault;
-                    // otherwise the upper bound is.
-                    let culprit = if *lo == "min" { lo } else { hi };
-                    c.ensure(a <= b, &at(&["limitRange", culprit, r]), || {
-                        format!(
-                            "{}: {hi} {r} {b} is below {lo} {a}; the API server requires min <= defaultRequest <= default <= max",
-                            what("limitRange")
-                        )
-                    })?;
-                }
-            }
-        }
-        if let Some(ratio) = parsed.get(&("maxLimitRequestRatio", r)) {
-            let one = Quantity::parse("1").expect("1 is a quantity");
-            c.ensure(
-                *ratio >= one,
-                &at(&["limitRange", "maxLimitRequestRatio", r]),
-                || {
-                    format!(
-                        "{}: maxLimitRequestRatio {r} {ratio} is below 1",
-                        what("limitRange")
-                    )
-                },
-            )?;
+    if let Some(rest) = field.strip_prefix("spec.limits[0].") {
+        if let Some((section, r)) = key(rest) {
+            return (
+                vec!["limitRange".into(), section.clone(), r.clone()],
+                format!("limitRange.{section}.{r}"),
+            );
         }
     }
-    Ok(())
+    (Vec::new(), field.to_string())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
 fn profile_network(

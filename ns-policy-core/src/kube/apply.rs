@@ -1,17 +1,27 @@
-//! Server-side apply of bundles: plan (GET + server-side dry-run, no writes),
-//! then execute in waves. Never deletes anything.
+//! Server-side apply of bundles: plan (GET + server-side dry-run, no
+//! writes), check the permissions the run needs, then execute in waves.
+//! Deletes nothing it did not create: a run that fails halfway undoes what
+//! it created (and only that).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
+use futures::StreamExt;
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, ResourceRule, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    SelfSubjectRulesReview, SelfSubjectRulesReviewSpec,
+};
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams, Preconditions};
 use kube::Client;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::inventory::Kind;
 use crate::plan::{
-    diff, display_name, normalize, Action, ApplyOptions, NamespacePlan, ObjectPlan, ObjectResult,
+    diff, normalize, rules_grant, Action, ApplyOptions, NamespacePlan, ObjectPlan, ObjectResult,
+    Permission,
 };
 use crate::render::{Bundle, BundleObject};
 
@@ -57,6 +67,19 @@ pub async fn plan(
     let ns = bundle.namespace.as_str();
     let namespace_exists = existing_ns.is_some();
     let objects = if !namespace_exists {
+        // The objects of a namespace that does not exist yet cannot be
+        // dry-run (NamespaceLifecycle refuses them); the Namespace itself
+        // can: permission, admission and validation of it are asked now.
+        if let Some(obj) = bundle
+            .objects
+            .iter()
+            .find(|o| matches!(o, BundleObject::Namespace(_)))
+        {
+            let api = api_for(client, obj, ns);
+            dry_apply(&api, obj, &opts.field_manager, false)
+                .await
+                .map_err(|e| Error::from_kube("create", &obj.resource(), None, e))?;
+        }
         bundle
             .objects
             .iter()
@@ -109,6 +132,11 @@ async fn plan_object(
             .map_err(|e| Error::from_kube("get", &obj.resource(), scope.as_deref(), e))?,
     };
     let Some(current) = current else {
+        // Asked now, so a refusal (permission, admission, validation) comes
+        // before anything is written.
+        dry_apply(&api, obj, &opts.field_manager, false)
+            .await
+            .map_err(|e| Error::from_kube("create", &obj.resource(), scope.as_deref(), e))?;
         return Ok(ObjectPlan {
             object: obj.clone(),
             exists: false,
@@ -146,47 +174,344 @@ async fn plan_object(
     })
 }
 
+/// What one namespace's apply wrote before it stopped.
+struct Partial {
+    namespace: String,
+    done: Vec<ObjectResult>,
+    error: Option<Error>,
+}
+
 /// Applies a plan: objects that exist and would not change are left alone
 /// (their resourceVersion stays), the rest is server-side applied wave by
 /// wave, objects of a wave concurrently. `confirmed` means the user accepted
 /// the shown changes to existing objects, which takes ownership of the
 /// fields other managers set (as `--force-conflicts` does). Without it, a
 /// plan that would change an existing object is refused before anything is
-/// written.
+/// written. A write that fails stops the apply and undoes what this call
+/// created (see [`apply_all`]).
 pub async fn execute(
     client: &Client,
     plan: &NamespacePlan,
     opts: &ApplyOptions,
     confirmed: bool,
 ) -> Result<Vec<ObjectResult>> {
-    let ns = plan.namespace.as_str();
-    // Checked for the whole plan up front: found in a later wave, it would
-    // leave the earlier waves applied.
-    if !confirmed && !opts.force_conflicts && !opts.server_dry_run {
-        if let Some(p) = plan
-            .objects
-            .iter()
-            .find(|p| p.exists && !p.changes.is_empty())
-        {
-            return Err(Error::NeedsConfirmation {
-                object: display_name(&p.object, ns),
-            });
+    let confirmed_set: BTreeSet<String> = if confirmed {
+        BTreeSet::from([plan.namespace.clone()])
+    } else {
+        BTreeSet::new()
+    };
+    apply_all(
+        client,
+        std::slice::from_ref(plan),
+        opts,
+        &confirmed_set,
+        1,
+        &|_| {},
+    )
+    .await
+}
+
+/// Applies every plan, `concurrency` namespaces at a time, and reports each
+/// namespace done through `done`. Before the first write, every plan that
+/// would change an existing object must be confirmed (in `confirmed`, or
+/// `--force-conflicts`). If a write fails, no further namespace starts,
+/// the writes in flight finish, and everything this call created (objects,
+/// and namespaces with all they hold) is deleted again — never what existed
+/// before — and the error says what was undone.
+pub async fn apply_all(
+    client: &Client,
+    plans: &[NamespacePlan],
+    opts: &ApplyOptions,
+    confirmed: &BTreeSet<String>,
+    concurrency: usize,
+    done: &(dyn Fn(&str) + Sync),
+) -> Result<Vec<ObjectResult>> {
+    // Checked for every plan up front: found in a later wave or namespace,
+    // it would leave the earlier ones applied.
+    if !opts.force_conflicts && !opts.server_dry_run {
+        for plan in plans.iter().filter(|p| !confirmed.contains(&p.namespace)) {
+            if let Some(p) = plan
+                .objects
+                .iter()
+                .find(|p| p.exists && !p.changes.is_empty())
+            {
+                return Err(Error::NeedsConfirmation {
+                    object: p.object.display_name(&plan.namespace),
+                });
+            }
         }
     }
-    let mut results: Vec<ObjectResult> = Vec::with_capacity(plan.objects.len());
+    let stop = AtomicBool::new(false);
+    let stop = &stop;
+    let partials: Vec<Partial> = futures::stream::iter(plans.iter().map(|plan| async move {
+        if stop.load(Ordering::SeqCst) {
+            return Partial {
+                namespace: plan.namespace.clone(),
+                done: Vec::new(),
+                error: None,
+            };
+        }
+        let partial = execute_waves(
+            client,
+            plan,
+            opts,
+            opts.force_conflicts || confirmed.contains(&plan.namespace),
+            stop,
+        )
+        .await;
+        if partial.error.is_some() {
+            stop.store(true, Ordering::SeqCst);
+        } else {
+            done(&plan.namespace);
+        }
+        partial
+    }))
+    .buffered(concurrency.max(1))
+    .collect()
+    .await;
+    let mut results = Vec::new();
+    let mut first_error = None;
+    for p in partials {
+        results.extend(p.done);
+        if let (None, Some(e)) = (&first_error, p.error) {
+            first_error = Some((p.namespace, e));
+        }
+    }
+    let Some((namespace, error)) = first_error else {
+        return Ok(results);
+    };
+    let created: Vec<&ObjectResult> = results
+        .iter()
+        .filter(|r| r.action == Action::Created && !r.dry_run)
+        .collect();
+    let rollback = rollback(client, &created).await;
+    Err(Error::ApplyFailed {
+        namespace,
+        source: Box::new(error),
+        rolled_back: rollback.deleted,
+        left: rollback.failed,
+    })
+}
+
+/// One plan, wave by wave; stops after a wave with a failed write (the
+/// other writes of that wave finish, so what they created is known) or when
+/// another namespace failed.
+async fn execute_waves(
+    client: &Client,
+    plan: &NamespacePlan,
+    opts: &ApplyOptions,
+    confirmed: bool,
+    stop: &AtomicBool,
+) -> Partial {
+    let ns = plan.namespace.as_str();
+    let mut done: Vec<ObjectResult> = Vec::with_capacity(plan.objects.len());
     let mut waves: BTreeMap<u8, Vec<&ObjectPlan>> = BTreeMap::new();
     for p in &plan.objects {
         waves.entry(p.object.wave()).or_default().push(p);
     }
     for (_, wave) in waves {
-        let done = try_join_all(
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let results = join_all(
             wave.into_iter()
                 .map(|p| execute_object(client, ns, plan.namespace_exists, p, opts, confirmed)),
         )
-        .await?;
-        results.extend(done);
+        .await;
+        let mut error = None;
+        for r in results {
+            match r {
+                Ok(r) => done.push(r),
+                Err(e) => {
+                    error.get_or_insert(e);
+                }
+            }
+        }
+        if error.is_some() {
+            return Partial {
+                namespace: ns.to_string(),
+                done,
+                error,
+            };
+        }
     }
-    Ok(results)
+    Partial {
+        namespace: ns.to_string(),
+        done,
+        error: None,
+    }
+}
+
+/// What a rollback deleted and what it could not.
+struct Rollback {
+    deleted: Vec<String>,
+    failed: Vec<String>,
+}
+
+/// Deletes what this run created, newest first: a namespace it created goes
+/// with everything in it; objects it created in namespaces that existed are
+/// deleted one by one, each only if it is still the object this run made
+/// (UID precondition). Transient errors are retried with backoff.
+async fn rollback(client: &Client, created: &[&ObjectResult]) -> Rollback {
+    let new_namespaces: BTreeSet<&str> = created
+        .iter()
+        .filter(|r| r.kind == "Namespace")
+        .map(|r| r.namespace.as_str())
+        .collect();
+    let mut targets: Vec<&ObjectResult> = created
+        .iter()
+        .copied()
+        .filter(|r| r.kind == "Namespace" || !new_namespaces.contains(r.namespace.as_str()))
+        .collect();
+    // Objects before their namespaces; the default deny and quota (last
+    // wave) before the allows they guard.
+    targets.sort_by_key(|r| std::cmp::Reverse(wave_of_kind(&r.kind, &r.name)));
+    let mut out = Rollback {
+        deleted: Vec::new(),
+        failed: Vec::new(),
+    };
+    for r in targets {
+        let label = if r.kind == "Namespace" {
+            format!("namespace/{}", r.namespace)
+        } else {
+            format!("{}/{} in {}", r.kind.to_lowercase(), r.name, r.namespace)
+        };
+        match delete_created(client, r).await {
+            Ok(()) => out.deleted.push(label),
+            Err(e) => out.failed.push(format!("{label} ({e})")),
+        }
+    }
+    out
+}
+
+fn wave_of_kind(kind: &str, name: &str) -> u8 {
+    match kind {
+        "Namespace" => 0,
+        "ResourceQuota" => 2,
+        "NetworkPolicy" if name == crate::reserved::DEFAULT_DENY => 2,
+        _ => 1,
+    }
+}
+
+async fn delete_created(client: &Client, r: &ObjectResult) -> Result<()> {
+    let Some(kind) = Kind::named(&r.kind) else {
+        return Ok(());
+    };
+    let ar = super::api_resource(kind);
+    let api: Api<DynamicObject> = if kind.info().namespaced {
+        Api::namespaced_with(client.clone(), &r.namespace, &ar)
+    } else {
+        Api::all_with(client.clone(), &ar)
+    };
+    let name = if kind == Kind::Namespace {
+        r.namespace.as_str()
+    } else {
+        r.name.as_str()
+    };
+    let mut dp = DeleteParams::background();
+    if let Some(uid) = &r.uid {
+        dp.preconditions = Some(Preconditions {
+            uid: Some(uid.clone()),
+            resource_version: None,
+        });
+    }
+    let scope = kind.info().namespaced.then_some(r.namespace.as_str());
+    super::retry::with_backoff(|| async {
+        match api.delete(name, &dp).await {
+            Ok(_) => Ok(()),
+            // Gone already, or replaced by someone else's object: not ours.
+            Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => Ok(()),
+            Err(e) => Err(e),
+        }
+    })
+    .await
+    .map_err(|e| Error::from_kube("delete", &kind.resource(), scope, e))
+}
+
+/// The permissions `plans` need that the caller lacks, asked before anything
+/// is written. Namespaces that exist were asked already by the plan's
+/// server-side dry runs; for a namespace that does not exist yet, one
+/// SelfSubjectRulesReview says most, and each permission it does not show
+/// is asked with a SelfSubjectAccessReview. When the API server answers
+/// neither (an old server, no permission to ask), nothing can be told and
+/// nothing is reported: the rollback still undoes a failed run.
+pub async fn missing_permissions(
+    client: &Client,
+    plans: &[NamespacePlan],
+) -> Result<Vec<Permission>> {
+    let new: Vec<&NamespacePlan> = plans.iter().filter(|p| !p.namespace_exists).collect();
+    let checks = new.iter().map(|plan| async move {
+        let needs = plan.permissions();
+        let rules = rules_review(client, &plan.namespace).await;
+        let unsure: Vec<Permission> = needs
+            .into_iter()
+            .filter(|p| match &rules {
+                Some((rules, false)) => !rules_grant(rules, p),
+                _ => true,
+            })
+            .collect();
+        let answers = join_all(unsure.into_iter().map(|p| async move {
+            let allowed = access_review(client, &p).await;
+            (p, allowed)
+        }))
+        .await;
+        answers
+            .into_iter()
+            .filter_map(|(p, allowed)| (allowed == Some(false)).then_some(p))
+            .collect::<Vec<_>>()
+    });
+    let mut missing: Vec<Permission> = futures::stream::iter(checks)
+        .buffer_unordered(8)
+        .collect::<Vec<Vec<Permission>>>()
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    missing.sort();
+    missing.dedup();
+    Ok(missing)
+}
+
+/// The rules the caller has in a namespace and whether the list is
+/// incomplete; `None` when the server does not answer.
+async fn rules_review(client: &Client, namespace: &str) -> Option<(Vec<ResourceRule>, bool)> {
+    let api: Api<SelfSubjectRulesReview> = Api::all(client.clone());
+    let review = SelfSubjectRulesReview {
+        spec: SelfSubjectRulesReviewSpec {
+            namespace: Some(namespace.to_string()),
+        },
+        ..Default::default()
+    };
+    let status = api
+        .create(&PostParams::default(), &review)
+        .await
+        .ok()?
+        .status?;
+    Some((status.resource_rules, status.incomplete))
+}
+
+/// Whether the caller may do `p`; `None` when the server does not answer.
+async fn access_review(client: &Client, p: &Permission) -> Option<bool> {
+    let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                namespace: p.namespace.clone(),
+                verb: Some(p.verb.clone()),
+                group: Some(p.group.clone()),
+                resource: Some(p.resource.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let status = api
+        .create(&PostParams::default(), &review)
+        .await
+        .ok()?
+        .status?;
+    Some(status.allowed)
 }
 
 async fn execute_object(
@@ -205,6 +530,7 @@ async fn execute_object(
         action,
         resource_version: rv,
         dry_run: opts.server_dry_run,
+        uid: None,
     };
     if p.exists && (p.changes.is_empty() || opts.server_dry_run) {
         // The plan already asked the server (dry run) what would change.
@@ -229,12 +555,13 @@ async fn execute_object(
         .await
         .map_err(|e| match e {
             kube::Error::Api(s) if s.code == 409 => Error::Conflict {
-                object: display_name(obj, ns),
+                object: obj.display_name(ns),
                 message: s.message,
             },
             e => Error::from_kube("patch", &obj.resource(), scope.as_deref(), e),
         })?;
     let rv = applied.metadata.resource_version.clone();
+    let uid = applied.metadata.uid.clone();
     let action = if opts.server_dry_run {
         p.action()
     } else if !p.exists {
@@ -256,5 +583,8 @@ async fn execute_object(
     } else {
         Action::Configured
     };
-    Ok(result(action, rv))
+    Ok(ObjectResult {
+        uid,
+        ..result(action, rv)
+    })
 }

@@ -10,6 +10,7 @@ pub mod gc;
 pub mod list;
 pub mod probe;
 pub mod psa;
+pub(crate) mod retry;
 
 use ::kube::core::ApiResource;
 

@@ -35,6 +35,29 @@ impl Cidr {
         Some(Cidr { net, prefix })
     }
 
+    /// Parses a CIDR as the API server's legacy (default, non-strict)
+    /// validation of NetworkPolicy `ipBlock` fields does in Kubernetes 1.33:
+    /// like [`Cidr::parse`], and IPv4 octets may have leading zeros
+    /// (`010.0.0.0/8` is 10.0.0.0/8), as Go's `ParseCIDRSloppy` reads them.
+    pub fn parse_legacy(s: &str) -> Option<Cidr> {
+        if let Some(c) = Cidr::parse(s) {
+            return Some(c);
+        }
+        let (addr, prefix) = s.split_once('/')?;
+        let octets: Vec<&str> = addr.split('.').collect();
+        if octets.len() != 4 {
+            return None;
+        }
+        let mut bytes = [0u8; 4];
+        for (b, o) in bytes.iter_mut().zip(&octets) {
+            if o.is_empty() || o.len() > 3 || !o.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            *b = o.parse().ok()?;
+        }
+        Cidr::parse(&format!("{}/{prefix}", std::net::Ipv4Addr::from(bytes)))
+    }
+
     /// The prefix length.
     pub fn prefix(&self) -> u8 {
         self.prefix

@@ -96,6 +96,14 @@ impl BundleObject {
         self.metadata().name.as_deref().unwrap_or_default()
     }
 
+    /// `Namespace x` or `NetworkPolicy ns/name`, for messages.
+    pub fn display_name(&self, ns: &str) -> String {
+        match self {
+            BundleObject::Namespace(_) => format!("Namespace {ns}"),
+            _ => format!("{} {ns}/{}", self.kind(), self.name()),
+        }
+    }
+
     /// Resource name as kubectl prints it (`networkpolicies.networking.k8s.io`).
     pub fn resource(&self) -> String {
         self.kind_id().resource()
@@ -453,6 +461,18 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
             .map(BundleObject::NetworkPolicy),
     );
     objects.sort_by_key(BundleObject::wave);
+    for o in &objects {
+        let problems = match o {
+            BundleObject::NetworkPolicy(np) => crate::apivalidation::network_policy(np),
+            _ => Vec::new(),
+        };
+        if !problems.is_empty() {
+            return Err(Error::WouldBeRefused {
+                object: o.display_name(ns),
+                problems: problems.iter().map(ToString::to_string).collect(),
+            });
+        }
+    }
     Ok(Bundle {
         namespace: ns.to_string(),
         profile: spec.profile.clone(),

@@ -27,6 +27,7 @@ mod gc_reaping;
 mod listing;
 mod pod_security;
 mod probe_cleanup;
+mod rollback;
 mod server;
 mod server_side_apply;
 

@@ -175,7 +175,13 @@ pub(crate) async fn serve(
             } => (code, warnings, body),
             Reply::Echo => {
                 let manager = req.param("fieldManager").unwrap_or("kubectl-create");
-                (201, Vec::new(), stored(req.body.clone(), "1", manager))
+                let mut body = stored(req.body.clone(), "1", manager);
+                let name = body["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                body["metadata"]["uid"] = json!(format!("uid-{name}"));
+                (201, Vec::new(), body)
             }
             Reply::Hang => {
                 stalled.push(send);

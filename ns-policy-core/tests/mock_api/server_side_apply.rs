@@ -128,13 +128,19 @@ async fn plan_of_an_existing_namespace_uses_a_server_side_dry_run_and_never_writ
                 steps.push(step(Method::GET, &path, ok(limits.clone())));
                 steps.push(step(Method::PATCH, path, ok(limits.clone())));
             }
-            _ => steps.push(step(
-                Method::GET,
-                path,
-                not_found(&obj.resource(), obj.name()),
-            )),
+            // Not there yet: its creation is dry-run too, so a refusal
+            // comes before the first write.
+            _ => {
+                steps.push(step(
+                    Method::GET,
+                    &path,
+                    not_found(&obj.resource(), obj.name()),
+                ));
+                steps.push(step(Method::PATCH, path, Reply::Echo));
+            }
         }
     }
+    let objects = bundle.objects.len();
     let (plan, seen) = with_api(steps, |c| async move {
         apply::plan(&c, &bundle, Some(&existing), &ApplyOptions::default()).await
     })
@@ -145,7 +151,7 @@ async fn plan_of_an_existing_namespace_uses_a_server_side_dry_run_and_never_writ
         .iter()
         .all(|r| r.method == Method::GET || r.method == Method::PATCH));
     let patches: Vec<&Seen> = seen.iter().filter(|r| r.method == Method::PATCH).collect();
-    assert_eq!(patches.len(), 3, "dry runs of the existing objects only");
+    assert_eq!(patches.len(), objects, "every object is dry-run");
     for p in patches {
         assert_eq!(p.param("dryRun"), Some("All"), "{} was written", p.path);
         assert_eq!(p.param("fieldManager"), Some("kubectl-ns-policy"));
@@ -213,13 +219,17 @@ async fn a_conflicting_dry_run_is_retried_forced_and_reported_in_the_plan() {
             object_path(obj),
             not_found(&obj.resource(), obj.name()),
         ));
+        steps.push(step(Method::PATCH, object_path(obj), Reply::Echo));
     }
     let (plan, seen) = with_api(steps, |c| async move {
         apply::plan(&c, &bundle, Some(&existing), &ApplyOptions::default()).await
     })
     .await;
     let plan = plan.expect("plan");
-    let patches: Vec<&Seen> = seen.iter().filter(|r| r.method == Method::PATCH).collect();
+    let patches: Vec<&Seen> = seen
+        .iter()
+        .filter(|r| r.method == Method::PATCH && r.path == "/api/v1/namespaces/team-a")
+        .collect();
     assert_eq!(patches.len(), 2);
     assert_eq!(patches[0].param("force"), None);
     assert_eq!(patches[1].param("force"), Some("true"));
@@ -241,9 +251,22 @@ async fn conflict_on_apply_is_a_typed_conflict_error() {
     })
     .await;
     let err = result.expect_err("a conflict fails the apply");
+    let Error::ApplyFailed {
+        source,
+        rolled_back,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
     assert!(
-        matches!(&err, Error::Conflict { object, message: m } if object == "Namespace team-a" && m == message),
+        matches!(&**source, Error::Conflict { object, message: m } if object == "Namespace team-a" && m == message),
         "{err:?}"
+    );
+    assert!(rolled_back.is_empty(), "nothing was created: {err}");
+    assert!(
+        err.to_string().contains("nothing had been created"),
+        "{err}"
     );
     assert!(err.to_string().contains("another field manager"), "{err}");
     assert_eq!(seen.len(), 1, "nothing applied after the Namespace failed");
@@ -268,8 +291,11 @@ async fn forbidden_apply_names_the_permission_and_can_i_hint() {
     })
     .await;
     let err = result.expect_err("forbidden");
+    let Error::ApplyFailed { source, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert!(
-        matches!(&err, Error::Forbidden { verb, resource, .. } if verb == "patch" && resource == "networkpolicies.networking.k8s.io"),
+        matches!(&**source, Error::Forbidden { verb, resource, .. } if verb == "patch" && resource == "networkpolicies.networking.k8s.io"),
         "{err:?}"
     );
     let text = err.to_string();

@@ -367,3 +367,212 @@ fn adding_missing_objects_to_an_existing_namespace_needs_yes() {
         "{table}"
     );
 }
+
+/// A service account in a namespace of its own with a ClusterRole of these
+/// rules, and a kubeconfig that acts as it. The guard deletes the role and
+/// binding with the home namespace (returned).
+fn identity(
+    c: &Cluster,
+    prefix: &str,
+    rules: &[(&str, &str)],
+) -> (String, String, std::path::PathBuf) {
+    let home = unique_name(prefix);
+    c.kubectl_ok(&["create", "namespace", &home]);
+    c.kubectl_ok(&["create", "serviceaccount", "actor", "-n", &home]);
+    let role = format!("{home}-role");
+    let mut args = vec![
+        "create".to_string(),
+        "clusterrole".to_string(),
+        role.clone(),
+    ];
+    for (verbs, resources) in rules {
+        args.push(format!("--verb={verbs}"));
+        args.push(format!("--resource={resources}"));
+    }
+    // kubectl takes one --verb/--resource set per role: extra rules go in
+    // with apply.
+    let first: Vec<&str> = args.iter().take(5).map(String::as_str).collect();
+    c.kubectl_ok(&first);
+    for (verbs, resources) in rules.iter().skip(1) {
+        let patch = format!(
+            "[{{\"op\":\"add\",\"path\":\"/rules/-\",\"value\":{{\"apiGroups\":[{}],\"resources\":[{}],\"verbs\":[{}]}}}}]",
+            resources
+                .split(',')
+                .map(|r| format!("\"{}\"", r.split_once('.').map_or("", |(_, g)| g)))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(","),
+            resources
+                .split(',')
+                .map(|r| format!("\"{}\"", r.split_once('.').map_or(r, |(p, _)| p)))
+                .collect::<Vec<_>>()
+                .join(","),
+            verbs
+                .split(',')
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        c.kubectl_ok(&["patch", "clusterrole", &role, "--type=json", "-p", &patch]);
+    }
+    c.kubectl_ok(&[
+        "create",
+        "clusterrolebinding",
+        &role,
+        &format!("--clusterrole={role}"),
+        &format!("--serviceaccount={home}:actor"),
+    ]);
+    let kc = c.service_account_kubeconfig(&home, "actor");
+    (home, role, kc)
+}
+
+fn namespace_gone_or_going(c: &Cluster, ns: &str) -> bool {
+    let out = c.kubectl(&[
+        "get",
+        "namespace",
+        ns,
+        "-o",
+        "jsonpath={.metadata.deletionTimestamp}",
+    ]);
+    !out.status.success() || !stdout(&out).trim().is_empty()
+}
+
+#[test]
+fn overrides_the_api_server_would_refuse_fail_before_anything_is_written() {
+    let Some(c) = cluster() else { return };
+    let ns = unique_name("e2e-badset");
+    let _g = c.guard(&[&ns]);
+    for (set, needle) in [
+        ("quota.requests.cpu=-1", "greater than or equal to 0"),
+        ("limitRange.max.cpu=1m", "greater than max value 1m"),
+    ] {
+        let out = create(&c, &[&ns], &["--label", "env=dev", "--set", set]);
+        assert_eq!(code(&out), 2, "{set}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(set) && err.contains(needle), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(
+            !c.kubectl(&["get", "namespace", &ns]).status.success(),
+            "{set}: the namespace was created"
+        );
+    }
+    // A plain rerun works: the bad override was never recorded.
+    let out = create(&c, &[&ns], &["--label", "env=dev"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn an_identity_that_may_not_create_roles_is_refused_before_the_first_write() {
+    let Some(c) = cluster() else { return };
+    let ns = unique_name("e2e-norole");
+    let (home, role, kc) = identity(
+        &c,
+        "e2e-norole-home",
+        &[
+            (
+                "get,list,create,patch,delete",
+                "namespaces,serviceaccounts,limitranges,resourcequotas",
+            ),
+            (
+                "get,list,create,patch,delete",
+                "networkpolicies.networking.k8s.io,rolebindings.rbac.authorization.k8s.io",
+            ),
+        ],
+    );
+    let _g = c.guard(&[&ns, &home]);
+    let mut args = vec!["create", ns.as_str(), "--label", "env=dev"];
+    args.extend_from_slice(&LABELS);
+    let out = c.plugin_as(&kc, &args);
+    let _ = c.kubectl(&["delete", "clusterrolebinding,clusterrole", &role]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("create roles.rbac.authorization.k8s.io -n")
+            && err.contains("nothing was applied"),
+        "{err}"
+    );
+    assert!(
+        !c.kubectl(&["get", "namespace", &ns]).status.success(),
+        "the namespace was created: {err}"
+    );
+}
+
+#[test]
+fn a_write_refused_halfway_is_rolled_back_and_said() {
+    // May create roles, but the team Role grants what this identity does not
+    // hold: RBAC refuses it as an escalation, after the Namespace exists —
+    // no permission check can tell beforehand.
+    let Some(c) = cluster() else { return };
+    let ns = unique_name("e2e-rollback");
+    let (home, role, kc) = identity(
+        &c,
+        "e2e-rollback-home",
+        &[
+            ("get,list,create,patch,delete", "namespaces,serviceaccounts,limitranges,resourcequotas"),
+            ("get,list,create,patch,delete", "networkpolicies.networking.k8s.io,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io"),
+        ],
+    );
+    let _g = c.guard(&[&ns, &home]);
+    let mut args = vec!["create", ns.as_str(), "--label", "env=dev"];
+    args.extend_from_slice(&LABELS);
+    let out = c.plugin_as(&kc, &args);
+    let _ = c.kubectl(&["delete", "clusterrolebinding,clusterrole", &role]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("rolled back what this run had created"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("namespace/{ns}")), "{err}");
+    assert!(
+        namespace_gone_or_going(&c, &ns),
+        "the namespace this run created is still there: {err}"
+    );
+}
+
+#[test]
+fn on_an_existing_namespace_a_refused_object_stops_the_run_before_any_write() {
+    // Objects of a namespace that exists are dry-run by the server while
+    // planning: an escalating Role is refused there, and nothing is written.
+    let Some(c) = cluster() else { return };
+    let ns = unique_name("e2e-rb-keep");
+    let _g = c.guard(&[&ns]);
+    let first = create(&c, &[&ns], &["--label", "env=dev"]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    c.kubectl_ok(&[
+        "delete",
+        "networkpolicy",
+        "default-deny",
+        "allow-dns",
+        "-n",
+        &ns,
+    ]);
+    c.kubectl_ok(&["delete", "role", "ns-policy-team", "-n", &ns]);
+    let (home, role, kc) = identity(
+        &c,
+        "e2e-rb-keep-home",
+        &[
+            ("get,list,create,patch", "namespaces,serviceaccounts,limitranges,resourcequotas"),
+            ("get,list,create,patch,delete", "networkpolicies.networking.k8s.io,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io"),
+        ],
+    );
+    let _h = c.guard(&[&home]);
+    let mut args = vec!["create", ns.as_str(), "--label", "env=dev", "--yes"];
+    args.extend_from_slice(&LABELS);
+    let out = c.plugin_as(&kc, &args);
+    let _ = c.kubectl(&["delete", "clusterrolebinding,clusterrole", &role]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("planning namespace") && err.contains("roles"),
+        "{err}"
+    );
+    for missing in ["networkpolicy/allow-dns", "networkpolicy/default-deny"] {
+        assert!(
+            !c.kubectl(&["get", missing, "-n", &ns]).status.success(),
+            "{missing} was written before the refusal: {err}"
+        );
+    }
+    c.kubectl_ok(&["get", "resourcequota", "ns-policy-quota", "-n", &ns]);
+}

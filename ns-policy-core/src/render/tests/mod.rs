@@ -448,6 +448,30 @@ fn resolve_refuses_system_namespaces() {
     }
 }
 
+#[test]
+fn a_ttl_whose_expiry_overflows_is_refused_not_a_panic() {
+    let b = Baseline::builtin();
+    let given = BTreeMap::from([
+        ("team".to_string(), "web".to_string()),
+        ("cost-center".to_string(), "cc-1".to_string()),
+    ]);
+    for ttl in [
+        std::time::Duration::from_secs(999_999_999 * 86_400),
+        std::time::Duration::from_secs(u64::MAX),
+        // Lands in the year 10000: writable by chrono, unreadable as RFC 3339.
+        std::time::Duration::from_secs(8_000 * 365 * 86_400),
+    ] {
+        let mut req = request("pr-1", &given);
+        req.ttl = Some(ttl);
+        let err = resolve(&b, &req).unwrap_err();
+        assert!(
+            matches!(&err, Error::Value(v) if v.kind == crate::error::ValueKind::Ttl),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("9999-12-31"), "{err}");
+    }
+}
+
 /// A baseline from the examples directory.
 fn example(name: &str) -> Baseline {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
