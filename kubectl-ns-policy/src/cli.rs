@@ -296,9 +296,12 @@ pub(crate) struct ProbeArgs {
     /// Bound of the whole run, e.g. 60s, 2m.
     #[arg(long, value_parser = parse_duration, default_value = "60s")]
     pub timeout: std::time::Duration,
-    /// Delete leftover probe pods of earlier runs (in the named namespaces, or all) and exit.
+    /// Delete leftover probe pods of runs that are over (in the named namespaces, or all) and exit; pods of runs still in progress (another job's) are left alone.
     #[arg(long)]
     pub cleanup: bool,
+    /// With --cleanup: also delete the pods of runs that may still be in progress.
+    #[arg(long, requires = "cleanup")]
+    pub force: bool,
 }
 
 /// `--protocol`.

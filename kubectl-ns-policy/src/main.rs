@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod output;
 mod printer;
+mod shutdown;
 
 use std::process::ExitCode;
 

@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use crate::cli::{Global, ProbeArgs, ProbeFormat, ProbeProtocol};
 use crate::output;
 use crate::printer::Printer;
+use crate::shutdown::Shutdown;
 use crate::ExitStatus;
 
 /// Extra time after `--timeout` before the run is abandoned outright (the
@@ -79,20 +80,9 @@ enum Ended {
     Interrupted(&'static str),
 }
 
-#[cfg(unix)]
-async fn terminate_signal() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut s) => {
-            s.recv().await;
-        }
-        Err(_) => std::future::pending::<()>().await,
-    }
-}
-
-#[cfg(not(unix))]
-async fn terminate_signal() {
-    std::future::pending::<()>().await
-}
+/// Signals in all that abandon the cleanup: the second one, whether the
+/// first stopped the run or came during the cleanup.
+const ABANDON_AT: u32 = 2;
 
 async fn run_live(
     g: &Global,
@@ -102,6 +92,7 @@ async fn run_live(
 ) -> Result<ExitStatus> {
     let printer = *p;
     let progress = move |e: &ProbeEvent| printer.step(output::probe::event(e));
+    let shutdown = Shutdown::listen();
     let cluster = super::connect(g, p).await?;
     let client = cluster.client.clone();
     // Namespaces must exist; read them and their policies before creating anything.
@@ -116,20 +107,31 @@ async fn run_live(
             Ok(r) => Ended::Done(Box::new(r)),
             Err(_) => Ended::TimedOut,
         },
-        _ = tokio::signal::ctrl_c() => Ended::Interrupted("interrupted"),
-        _ = terminate_signal() => Ended::Interrupted("terminated"),
+        _ = shutdown.signals(1) => Ended::Interrupted(shutdown.last_kind()),
     };
 
-    // Cleanup always runs; a second Ctrl-C abandons it (the pods'
+    // Cleanup always runs; only a second signal abandons it (the pods'
     // activeDeadlineSeconds is the backstop).
     if matches!(ended, Ended::Interrupted(_)) {
         p.status("stopping: deleting probe pods (press Ctrl-C again to abandon)");
     } else {
         p.step("deleting probe pods");
     }
-    let cleaned = tokio::select! {
-        r = live::cleanup(&client, plan) => Some(r),
-        _ = tokio::signal::ctrl_c() => None,
+    let cleanup = live::cleanup(&client, plan);
+    tokio::pin!(cleanup);
+    let cleaned = loop {
+        let seen = shutdown.received();
+        if seen >= ABANDON_AT {
+            break None;
+        }
+        tokio::select! {
+            r = &mut cleanup => break Some(r),
+            _ = shutdown.signals(seen + 1) => {
+                if shutdown.received() < ABANDON_AT {
+                    p.status("deleting probe pods; press Ctrl-C again to abandon the cleanup");
+                }
+            }
+        }
     };
     let cleanup_error = match cleaned {
         Some(Ok(_)) => None,
@@ -207,10 +209,11 @@ async fn run_cleanup(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
         validate_namespace_name(n)?;
     }
     let cluster = super::connect(g, p).await?;
-    let deleted = live::sweep(&cluster.client, &args.names)
+    let swept = live::sweep(&cluster.client, &args.names, args.force, chrono::Utc::now())
         .await
         .context("deleting leftover probe pods")?;
-    if deleted.is_empty() {
+    p.data(&output::probe::swept(&swept))?;
+    if swept.deleted.is_empty() && swept.in_progress.is_empty() {
         p.status(format!(
             "no leftover probe pods found{}",
             if args.names.is_empty() {
@@ -219,15 +222,12 @@ async fn run_cleanup(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
                 format!(" in {}", args.names.join(", "))
             }
         ));
-        return Ok(ExitStatus::Ok);
     }
-    let mut out = String::new();
-    for p in &deleted {
-        out.push_str(&format!(
-            "pod/{} deleted (namespace {})\n",
-            p.name, p.namespace
+    if !swept.in_progress.is_empty() {
+        p.status(format!(
+            "{} probe pod(s) of runs that may still be in progress were left alone; --force deletes them too",
+            swept.in_progress.len()
         ));
     }
-    p.data(&out)?;
     Ok(ExitStatus::Ok)
 }

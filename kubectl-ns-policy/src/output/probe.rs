@@ -35,6 +35,26 @@ pub(crate) fn event(e: &ProbeEvent) -> String {
     }
 }
 
+/// What `probe --cleanup` deleted and left alone.
+pub(crate) fn swept(s: &ns_policy_core::kube::probe::Sweep) -> String {
+    let mut out = String::new();
+    for p in &s.deleted {
+        out.push_str(&format!(
+            "pod/{} deleted (namespace {})\n",
+            p.name, p.namespace
+        ));
+    }
+    for (p, until) in &s.in_progress {
+        out.push_str(&format!(
+            "pod/{} kept (namespace {}): its run may be in progress until {}\n",
+            p.name,
+            p.namespace,
+            ns_policy_core::render::rfc3339(*until)
+        ));
+    }
+    out
+}
+
 /// The line on stderr that explains a non-zero verdict of `-o json|yaml`.
 pub(crate) fn verdict(report: &ProbeReport, outcome: ProbeOutcome) -> Option<String> {
     match outcome {

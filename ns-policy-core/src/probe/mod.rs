@@ -15,6 +15,7 @@
 //! A [`Cell`] is one ordered pair of namespaces (client in `from`, server in
 //! `to`, same-namespace pairs included) and one port.
 
+mod lifecycle;
 mod matrix;
 mod plan;
 mod pods;
@@ -23,6 +24,7 @@ pub(crate) mod status;
 #[cfg(test)]
 mod tests;
 
+pub use lifecycle::{run_deadline, run_state, RunState, DEADLINE_ANNOTATION};
 pub use matrix::{Cell, Matrix};
 pub use plan::{ProbeIps, ProbeOptions, ProbePlan};
 pub(crate) use pods::{client_pod, fit_resources, server_pod, CLIENT_CONTAINER};

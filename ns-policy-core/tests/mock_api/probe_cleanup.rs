@@ -158,9 +158,13 @@ async fn probe_sweep_of_every_namespace_follows_continue_tokens() {
             ok(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns}})),
         ));
     }
-    let (deleted, seen) = with_api(steps, |c| async move { probe::sweep(&c, &[]).await }).await;
-    let deleted: Vec<String> = deleted
+    let (swept, seen) = with_api(steps, |c| async move {
+        probe::sweep(&c, &[], false, chrono::Utc::now()).await
+    })
+    .await;
+    let deleted: Vec<String> = swept
         .expect("swept")
+        .deleted
         .into_iter()
         .map(|p| format!("{}/{}", p.namespace, p.name))
         .collect();
@@ -186,4 +190,134 @@ async fn probe_sweep_of_every_namespace_follows_continue_tokens() {
             r.param("labelSelector")
         );
     }
+}
+
+fn probe_pod(ns: &str, name: &str, deadline: Option<&str>) -> Value {
+    let mut meta =
+        json!({"name": name, "namespace": ns, "labels": {"ns-policy.io/probe-run": "x"}});
+    if let Some(d) = deadline {
+        meta["annotations"] = json!({"ns-policy.io/probe-deadline": d});
+    }
+    stored(
+        json!({"metadata": meta, "status": {"phase": "Running"}}),
+        "41",
+        "kubectl-ns-policy",
+    )
+}
+
+#[tokio::test]
+async fn a_sweep_leaves_pods_of_runs_in_progress_unless_forced() {
+    let now = chrono::DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let pods = || {
+        list_of(
+            "PodList",
+            vec![
+                probe_pod(
+                    "ci-1",
+                    "nsp-probe-server-live",
+                    Some("2026-06-01T12:03:00Z"),
+                ),
+                probe_pod(
+                    "ci-2",
+                    "nsp-probe-server-done",
+                    Some("2026-06-01T11:59:00Z"),
+                ),
+            ],
+            "",
+        )
+    };
+    let deleted = || ok(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {}}));
+    let steps = vec![
+        step(Method::GET, "/api/v1/pods", pods()),
+        step(
+            Method::DELETE,
+            "/api/v1/namespaces/ci-2/pods/nsp-probe-server-done",
+            deleted(),
+        ),
+    ];
+    let (swept, _) = with_api(
+        steps,
+        |c| async move { probe::sweep(&c, &[], false, now).await },
+    )
+    .await;
+    let swept = swept.expect("swept");
+    assert_eq!(swept.deleted.len(), 1);
+    assert_eq!(swept.deleted[0].namespace, "ci-2");
+    assert_eq!(swept.in_progress.len(), 1, "{swept:?}");
+    assert_eq!(swept.in_progress[0].0.namespace, "ci-1");
+    assert_eq!(
+        swept.in_progress[0].1.to_rfc3339(),
+        "2026-06-01T12:03:00+00:00"
+    );
+
+    let steps = vec![
+        step(Method::GET, "/api/v1/pods", pods()),
+        step(
+            Method::DELETE,
+            "/api/v1/namespaces/ci-1/pods/nsp-probe-server-live",
+            deleted(),
+        ),
+        step(
+            Method::DELETE,
+            "/api/v1/namespaces/ci-2/pods/nsp-probe-server-done",
+            deleted(),
+        ),
+    ];
+    let (swept, _) = with_api(
+        steps,
+        |c| async move { probe::sweep(&c, &[], true, now).await },
+    )
+    .await;
+    let swept = swept.expect("forced");
+    assert_eq!(swept.deleted.len(), 2);
+    assert!(swept.in_progress.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn cleanup_retries_a_reset_connection_and_server_errors_before_giving_up() {
+    let plan = ProbePlan::new(ProbeOptions {
+        namespaces: vec!["team-a".into()],
+        ports: vec![8080],
+        protocol: Protocol::Tcp,
+        image: "registry.k8s.io/e2e-test-images/agnhost:2.53".into(),
+        pod_labels: BTreeMap::new(),
+        client_labels: BTreeMap::new(),
+        server_labels: BTreeMap::new(),
+        targets: Vec::new(),
+        run_id: "run2abc".into(),
+        timeout: Duration::from_secs(60),
+    })
+    .expect("plan");
+    let pods = "/api/v1/namespaces/team-a/pods";
+    let server = plan.pod_name(Role::Server);
+    let items = vec![stored(
+        json!({"metadata": {"name": server, "namespace": "team-a"}}),
+        "30",
+        "kubectl-ns-policy",
+    )];
+    let steps = vec![
+        // The first LIST meets a reset connection, the second a 503.
+        step(Method::GET, pods, Reply::Reset),
+        step(
+            Method::GET,
+            pods,
+            status(503, "ServiceUnavailable", "try again"),
+        ),
+        step(Method::GET, pods, list_of("PodList", items, "")),
+        // The DELETE is reset once too.
+        step(Method::DELETE, format!("{pods}/{server}"), Reply::Reset),
+        step(
+            Method::DELETE,
+            format!("{pods}/{server}"),
+            ok(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {}})),
+        ),
+        step(Method::GET, pods, list_of("PodList", Vec::new(), "")),
+    ];
+    let plan_ref = &plan;
+    let (deleted, _) = with_api(steps, |c| async move { probe::cleanup(&c, plan_ref).await }).await;
+    let deleted = deleted.expect("cleanup succeeds after the retries");
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0].name, server);
 }

@@ -36,6 +36,8 @@ pub(crate) enum Reply {
     Echo,
     /// No answer ever (a server that stalls).
     Hang,
+    /// The connection is reset before an answer.
+    Reset,
 }
 
 impl Reply {
@@ -185,6 +187,14 @@ pub(crate) async fn serve(
             }
             Reply::Hang => {
                 stalled.push(send);
+                seen.push(req);
+                continue;
+            }
+            Reply::Reset => {
+                send.send_error(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection reset by peer",
+                ));
                 seen.push(req);
                 continue;
             }

@@ -342,3 +342,162 @@ fn cleanup_sweeps_leftovers_of_a_killed_run() {
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).is_empty());
 }
+
+/// Starts `probe` with `-v 1` and returns it once a stderr line contains
+/// `marker` (its progress), with the stderr read so far.
+fn start_probe_until(
+    c: &Cluster,
+    namespaces: &[&str],
+    extra: &[&str],
+    marker: &str,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut child = Command::new(plugin_bin())
+        .arg("--kubeconfig")
+        .arg(&c.kubeconfig)
+        .args(["-v", "1", "probe"])
+        .args(namespaces)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn probe");
+    let err = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                let hit = line.contains(marker);
+                seen.push(line);
+                if hit {
+                    break;
+                }
+            }
+            Err(_) => panic!("never printed {marker:?}: {seen:?}"),
+        }
+    }
+    (child, rx)
+}
+
+fn signal(child: &std::process::Child, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+#[test]
+fn one_signal_during_cleanup_does_not_abandon_it() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-sig-a");
+    let _g = c.guard(&[&a]);
+    create(&c, &[&a]);
+    let (child, rx) = start_probe_until(&c, &[&a], &[], "deleting probe pods");
+    // The run is over; its cleanup has begun: one Ctrl-C must not stop it.
+    signal(&child, "-INT");
+    let out = child.wait_with_output().expect("wait");
+    let err: Vec<String> = rx.try_iter().collect();
+    assert_eq!(code(&out), 0, "{err:?}");
+    assert!(
+        !err.iter().any(|l| l.contains("cleanup abandoned")),
+        "{err:?}"
+    );
+    assert_eq!(probe_pods(&c, &[&a]), Vec::<String>::new(), "{err:?}");
+}
+
+#[test]
+fn a_sweep_leaves_the_pods_of_a_run_in_progress_and_that_run_stays_correct() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-cc-a");
+    let b = unique_name("e2e-cc-b");
+    let _g = c.guard(&[&a, &b]);
+    create(&c, &[&a, &b]);
+    // Another CI job probes while this one sweeps the whole cluster.
+    let (child, _rx) = start_probe_until(&c, &[&a, &b], &["-o", "json"], "waiting for probe pods");
+    let swept = c.plugin(&["probe", "--cleanup"]);
+    assert_eq!(code(&swept), 0, "{}", stderr(&swept));
+    let text = stdout(&swept);
+    assert!(
+        !text.contains(&format!("deleted (namespace {a})")),
+        "the sweep deleted a running probe's pods: {text}"
+    );
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(
+        code(&out),
+        0,
+        "the running probe was disturbed: {}",
+        stdout(&out)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["enforced"], true, "{report}");
+    assert_eq!(report["summary"]["errors"], 0, "{report}");
+}
+
+#[test]
+fn a_forced_sweep_during_a_run_makes_its_cells_errors_never_a_verdict() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-force-a");
+    let b = unique_name("e2e-force-b");
+    let _g = c.guard(&[&a, &b]);
+    create(&c, &[&a, &b]);
+    let (child, _rx) = start_probe_until(&c, &[&a, &b], &["-o", "json"], "probing");
+    let swept = c.plugin(&["probe", "--cleanup", "--force", &a, &b]);
+    assert_eq!(code(&swept), 0, "{}", stderr(&swept));
+    let started = Instant::now();
+    let out = child.wait_with_output().expect("wait");
+    let code = code(&out);
+    // Never "not enforced" (3) nor a mismatch (1) from pods it lost.
+    assert_eq!(code, 2, "{}\n{}", stdout(&out), stderr(&out));
+    if let Ok(report) = serde_json::from_slice::<Value>(&out.stdout) {
+        assert_ne!(report["enforced"], false, "{report}");
+        assert_eq!(report["summary"]["mismatches"], 0, "{report}");
+        let errors = report["summary"]["errors"].as_u64().unwrap_or(0);
+        assert!(errors > 0, "{report}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the run waited out its timeout"
+    );
+}
+
+#[test]
+fn pods_vanishing_while_the_run_waits_fail_it_fast() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-vanish");
+    let _g = c.guard(&[&a]);
+    create(&c, &[&a]);
+    let (child, _rx) =
+        start_probe_until(&c, &[&a], &["--timeout", "300s"], "waiting for probe pods");
+    let started = Instant::now();
+    c.wait_for(Duration::from_secs(30), || {
+        !probe_pods(&c, &[&a]).is_empty()
+    });
+    c.kubectl_ok(&[
+        "delete",
+        "pods",
+        "-n",
+        &a,
+        "-l",
+        PROBE_SELECTOR,
+        "--wait=false",
+    ]);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "waited {:?} instead of failing fast: {}",
+        started.elapsed(),
+        stderr(&out)
+    );
+}

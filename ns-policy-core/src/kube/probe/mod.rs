@@ -22,9 +22,9 @@ use crate::kube::list::list_pages;
 use crate::netpol::{Evaluator, NamespaceInfo};
 use crate::probe::{ProbeEvent, ProbePlan, ProbeReport};
 
-pub use cleanup::{cleanup, sweep};
+pub use cleanup::{cleanup, sweep, Sweep};
 pub(crate) use observe::observe;
-pub(crate) use pods::{create_pods, wait_ready};
+pub(crate) use pods::{create_pods, lost_pods, wait_ready};
 
 /// Errors of a live probe.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,17 @@ pub enum ProbeError {
         reason: String,
         /// The kubelet's message.
         message: String,
+    },
+    /// A probe pod was deleted (or is being deleted) while the run waited
+    /// for it: another job's `probe --cleanup`, or a person.
+    #[error("probe pod {namespace}/{pod} {what} before it was Ready (another `probe --cleanup --force`, or by hand?)")]
+    PodVanished {
+        /// Namespace.
+        namespace: String,
+        /// Pod.
+        pod: String,
+        /// `was deleted`, `is being deleted`, `was replaced`.
+        what: String,
     },
     /// Pods were not Ready before the deadline.
     #[error("probe pods not ready after {:.1}s: {pending}", waited.as_secs_f64())]
@@ -157,15 +168,20 @@ pub async fn run(
     });
     create_pods(client, plan).await?;
     progress(&ProbeEvent::WaitingForPods);
-    let ips = wait_ready(client, plan, opts).await?;
-    let prediction = plan.predict(evaluator, &ips);
-    let external = plan.predict_external(evaluator, &ips);
+    let ready = wait_ready(client, plan, opts).await?;
+    let ips = &ready.ips;
+    let prediction = plan.predict(evaluator, ips);
+    let external = plan.predict_external(evaluator, ips);
     progress(&ProbeEvent::Probing {
         cells: plan.cell_count() + external.len(),
         namespaces: n,
         ports: plan.ports().len(),
         targets: plan.targets().len(),
     });
-    let observed = observe(client, plan, &ips, &prediction, &external, opts, progress).await;
+    let mut observed = observe(client, plan, ips, &prediction, &external, opts, progress).await;
+    // A pod that vanished or was replaced while connections ran makes its
+    // cells errors: a refused connection to a deleted server is no deny.
+    let lost = lost_pods(client, plan, &ready.uids).await;
+    observed.discard_lost_pods(plan, &lost);
     Ok(ProbeReport::live(plan, &prediction, &external, &observed))
 }

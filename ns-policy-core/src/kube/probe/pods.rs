@@ -1,7 +1,7 @@
 //! Probe pods in the cluster: creating them (fitted into the namespace's
 //! LimitRange) and waiting until they are Ready, or failing with the reason.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::core::v1::{LimitRange, Pod};
 use kube::api::PostParams;
@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::inventory::Kind;
 use crate::kube::list::list_pages;
 use crate::probe::status::{pod_state, PodState};
-use crate::probe::{ProbeIps, ProbePlan, Role};
+use crate::probe::{run_deadline, ProbeIps, ProbePlan, Role, DEADLINE_ANNOTATION};
 
 /// Creates the server and client pods of every namespace, concurrently.
 /// Admission and validation refusals are collected for all pods.
@@ -23,6 +23,9 @@ pub(crate) async fn create_pods(client: &Client, plan: &ProbePlan) -> Result<(),
         async move { list_pages(&api, Kind::LimitRange, Some(ns), None).await }
     }))
     .await;
+    // When this run is over at the latest: a sweep of another job leaves
+    // these pods alone until then.
+    let deadline = crate::render::rfc3339(run_deadline(chrono::Utc::now(), plan.timeout()));
     let mut pods = Vec::new();
     for (ns, lrs) in plan.namespaces().iter().zip(limit_ranges) {
         let lrs = lrs?;
@@ -31,6 +34,10 @@ pub(crate) async fn create_pods(client: &Client, plan: &ProbePlan) -> Result<(),
             crate::probe::client_pod(plan, ns),
         ] {
             crate::probe::fit_resources(&mut pod, &lrs);
+            pod.metadata
+                .annotations
+                .get_or_insert_with(Default::default)
+                .insert(DEADLINE_ANNOTATION.to_string(), deadline.clone());
             pods.push((ns.clone(), pod));
         }
     }
@@ -69,15 +76,28 @@ pub(crate) async fn create_pods(client: &Client, plan: &ProbePlan) -> Result<(),
     }
 }
 
+/// The probe pods once Ready: their IPs, and their UIDs (to tell, after
+/// the connections, whether each is still the pod that was observed).
+#[derive(Debug)]
+pub(crate) struct Ready {
+    /// Pod IPs.
+    pub(crate) ips: ProbeIps,
+    /// UID by namespace and role.
+    pub(crate) uids: BTreeMap<(String, Role), String>,
+}
+
 /// Waits until every probe pod is Running and Ready (polling), failing fast
-/// with the real reason when a pod cannot start. Returns the pod IPs.
+/// with the real reason when a pod cannot start, and when a pod that was
+/// there is deleted or replaced (another job's sweep) instead of waiting out
+/// the timeout. Returns the pods' IPs and UIDs.
 pub(crate) async fn wait_ready(
     client: &Client,
     plan: &ProbePlan,
     opts: &LiveOptions,
-) -> Result<ProbeIps, ProbeError> {
+) -> Result<Ready, ProbeError> {
     let start = Instant::now();
     let selector = plan.run_selector();
+    let mut seen: BTreeMap<(String, Role), String> = BTreeMap::new();
     loop {
         let lists = futures::future::join_all(plan.namespaces().iter().map(|ns| {
             let api: Api<Pod> = Api::namespaced(client.clone(), ns);
@@ -93,6 +113,36 @@ pub(crate) async fn wait_ready(
         let mut pending = Vec::new();
         for list in lists {
             let (ns, items) = list?;
+            for role in [Role::Server, Role::Client] {
+                let name = plan.pod_name(role);
+                let pod = items
+                    .iter()
+                    .find(|p| p.metadata.name.as_deref() == Some(name.as_str()));
+                let key = (ns.clone(), role);
+                let vanished = |what: &str| ProbeError::PodVanished {
+                    namespace: ns.clone(),
+                    pod: name.clone(),
+                    what: what.to_string(),
+                };
+                match (pod, seen.get(&key)) {
+                    // Created (the POST was answered) and not listed: a
+                    // LIST without resourceVersion is a consistent read, so
+                    // it was deleted.
+                    (None, _) => return Err(vanished("was deleted")),
+                    (Some(p), _) if p.metadata.deletion_timestamp.is_some() => {
+                        return Err(vanished("is being deleted"))
+                    }
+                    (Some(p), Some(uid)) if p.metadata.uid.as_ref() != Some(uid) => {
+                        return Err(vanished("was replaced"))
+                    }
+                    (Some(p), None) => {
+                        if let Some(uid) = &p.metadata.uid {
+                            seen.insert(key, uid.clone());
+                        }
+                    }
+                    _ => {}
+                }
+            }
             let by_name: HashMap<String, &Pod> = items
                 .iter()
                 .map(|p| (p.metadata.name.clone().unwrap_or_default(), p))
@@ -121,7 +171,7 @@ pub(crate) async fn wait_ready(
             }
         }
         if pending.is_empty() {
-            return Ok(ips);
+            return Ok(Ready { ips, uids: seen });
         }
         if Instant::now() + opts.poll_interval >= opts.deadline {
             return Err(ProbeError::NotReady {
@@ -131,4 +181,60 @@ pub(crate) async fn wait_ready(
         }
         tokio::time::sleep(opts.poll_interval).await;
     }
+}
+
+/// The probe pods that are no longer the Ready pods the run observed
+/// through (deleted, being deleted, replaced under the same name, not
+/// Ready), with why. When the pods cannot be listed, every pod is, with
+/// that reason: what cannot be checked is not trusted.
+pub(crate) async fn lost_pods(
+    client: &Client,
+    plan: &ProbePlan,
+    uids: &BTreeMap<(String, Role), String>,
+) -> BTreeMap<(String, Role), String> {
+    let selector = plan.run_selector();
+    let mut lost = BTreeMap::new();
+    for ns in plan.namespaces() {
+        let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+        let listed = crate::kube::retry::with_backoff(|| async {
+            api.list(&kube::api::ListParams::default().labels(&selector))
+                .await
+        })
+        .await;
+        for role in [Role::Server, Role::Client] {
+            let name = plan.pod_name(role);
+            let key = (ns.clone(), role);
+            let why = match &listed {
+                Err(e) => Some(format!(
+                    "probe pod {ns}/{name} could not be checked after the run ({}): its cells are not trusted",
+                    crate::error::chain(e)
+                )),
+                Ok(list) => {
+                    match list
+                        .items
+                        .iter()
+                        .find(|p| p.metadata.name.as_deref() == Some(name.as_str()))
+                    {
+                        None => Some(format!(
+                            "probe pod {ns}/{name} was deleted during the run (another job's `probe --cleanup --force`, or by hand)"
+                        )),
+                        Some(p) if p.metadata.deletion_timestamp.is_some() => Some(format!(
+                            "probe pod {ns}/{name} was being deleted during the run"
+                        )),
+                        Some(p) if p.metadata.uid.as_ref() != uids.get(&key) => Some(format!(
+                            "probe pod {ns}/{name} was replaced by another pod during the run"
+                        )),
+                        Some(p) if !matches!(pod_state(p), PodState::Ready(_)) => Some(format!(
+                            "probe pod {ns}/{name} was no longer Ready after the run"
+                        )),
+                        Some(_) => None,
+                    }
+                }
+            };
+            if let Some(why) = why {
+                lost.insert(key, why);
+            }
+        }
+    }
+    lost
 }
