@@ -49,6 +49,9 @@ pub(crate) struct Global {
     /// Print only data and errors (no progress, no summaries on stderr).
     #[arg(short, long, global = true, conflicts_with = "v")]
     pub quiet: bool,
+    /// The largest input file (-f, --baseline, stdin) read, e.g. 256Mi, 2Gi.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "256Mi", value_parser = parse_size)]
+    pub max_input_size: u64,
     /// Log level, as kubectl's: 1 or more shows each step on stderr.
     #[arg(
         short = 'v',
@@ -345,6 +348,19 @@ pub(crate) fn parse_target(s: &str) -> Result<std::net::SocketAddr, String> {
     s.parse().map_err(|_| {
         format!("{s:?} is not an address and port (expected IP:PORT, e.g. 10.0.0.1:443 or [fd00::1]:443)")
     })
+}
+
+/// Parses a size in bytes as a Kubernetes quantity (`256Mi`, `1Gi`, `500M`).
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
+    let q = ns_policy_core::quantity::Quantity::parse(s).map_err(|e| e.to_string())?;
+    if q.is_negative() || q.is_zero() || !q.is_whole() {
+        return Err(format!("{s:?} is not a size in bytes (e.g. 256Mi, 1Gi)"));
+    }
+    let bytes = q.as_f64();
+    if bytes > u64::MAX as f64 {
+        return Err(format!("{s:?} is too large"));
+    }
+    Ok(bytes as u64)
 }
 
 /// Parses a TTL: a duration whose expiry from now an annotation can hold.

@@ -101,6 +101,7 @@ fn core_hint(e: &ns_policy_core::Error) -> Option<String> {
         }
         Error::NeedsConfirmation { .. } => "confirm with --yes".into(),
         Error::NoKubeconfig { .. } => "pass --kubeconfig FILE".into(),
+        Error::InputTooLarge { .. } => "raise the limit with --max-input-size SIZE".into(),
         Error::NothingSelected => "name the namespaces, or pass --all or -l SELECTOR".into(),
         Error::Probe(p) => match p {
             ProbeInputError::NoNamespaces => "e.g. kubectl ns-policy probe pr-1 pr-2".into(),

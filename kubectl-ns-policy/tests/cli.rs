@@ -456,3 +456,76 @@ fn control_characters_of_input_are_escaped_in_errors() {
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
     assert!(err.contains("\\u{1b}[31mevil\\u{7}"), "{err:?}");
 }
+
+/// The list of NetworkPolicies the API server refuses: each is exit
+/// 2 for `probe -f` naming object, field and value, and an error finding of
+/// `audit -f`, never a silent prediction.
+#[test]
+fn policies_the_api_server_refuses_are_never_predicted_with() {
+    let cases = [
+        (
+            "ingress: [{from: [{ipBlock: {cidr: 300.1.2.3/40}}]}]",
+            "300.1.2.3/40",
+        ),
+        (
+            "ingress: [{from: [{ipBlock: {cidr: 'fd00::/129'}}]}]",
+            "fd00::/129",
+        ),
+        (
+            "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.1.0.0/24]}}]}]",
+            "strict subset",
+        ),
+        (
+            "ingress: [{ports: [{port: 0}]}]",
+            "spec.ingress[0].ports[0].port",
+        ),
+        ("ingress: [{ports: [{port: 70000}]}]", "70000"),
+        ("ingress: [{ports: [{port: 8080, endPort: 80}]}]", "endPort"),
+        (
+            "ingress: [{ports: [{port: http, endPort: 90}]}]",
+            "non-numeric",
+        ),
+        ("ingress: [{ports: [{protocol: ICMP, port: 1}]}]", "ICMP"),
+        ("policyTypes: [Ingress, Sideways]", "Sideways"),
+        (
+            "podSelector: {matchExpressions: [{key: app, operator: Like, values: [x]}]}",
+            "not a valid selector operator",
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (spec, needle) in cases {
+        let path = dir.path().join("p.yaml");
+        let selector = if spec.starts_with("podSelector") {
+            ""
+        } else {
+            "podSelector: {}\n  "
+        };
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata: {{name: a}}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: bad, namespace: a}}\nspec:\n  {selector}{spec}\n"
+            ),
+        )
+        .expect("write");
+        let p = path.to_str().unwrap();
+        let (code, out, err) = run(&["probe", "a", "-f", p]);
+        assert_eq!(code, 2, "{spec}: {out}{err}");
+        assert!(out.is_empty(), "{spec}: predicted anyway: {out}");
+        assert!(
+            err.contains("NetworkPolicy a/bad") && err.contains(needle) && err.contains("p.yaml:5"),
+            "{spec}: {err}"
+        );
+        let (code, out, _) = run(&["audit", "-f", p, "--all", "-o", "json"]);
+        assert_eq!(code, 1, "{spec}: {out}");
+        let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let findings = report["namespaces"][0]["findings"].as_array().unwrap();
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["check"] == "network-policy.invalid"
+                    && f["object"] == "NetworkPolicy/bad"
+                    && f["message"].as_str().unwrap().contains(needle)),
+            "{spec}: {report}"
+        );
+    }
+}

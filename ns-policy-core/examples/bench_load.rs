@@ -303,7 +303,11 @@ fn main() {
 
     for run in 1..=repeat {
         let started = Instant::now();
-        let set = load_paths(std::slice::from_ref(&path)).expect("load corpus");
+        let set = load_paths(
+            std::slice::from_ref(&path),
+            ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES,
+        )
+        .expect("load corpus");
         let elapsed = started.elapsed();
         assert_eq!(set.len(), expected, "objects loaded");
         assert_eq!(set.namespaces.len(), namespaces);

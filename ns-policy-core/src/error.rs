@@ -304,6 +304,14 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// An input larger than the limit (`--max-input-size`).
+    #[error("{path} is larger than {} MiB, the limit of one input", .limit >> 20)]
+    InputTooLarge {
+        /// The file (`-` for stdin).
+        path: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A file or directory that could not be read.
     #[error("cannot read {path}")]
     Io {

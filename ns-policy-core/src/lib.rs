@@ -27,6 +27,7 @@ pub mod baseline;
 pub mod checks;
 pub mod error;
 pub mod gc;
+pub mod input;
 pub mod inventory;
 #[cfg(feature = "client")]
 pub mod kube;

@@ -18,7 +18,8 @@ fn dir() -> PathBuf {
 }
 
 fn audit(files: &[PathBuf]) -> NamespaceReport {
-    let set = manifests::load_paths(files).expect("fixtures load");
+    let set = manifests::load_paths(files, ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES)
+        .expect("fixtures load");
     assert!(
         set.namespace("shop-prod").is_some(),
         "fixture has the Namespace"

@@ -12,7 +12,7 @@
 //! 4  baseline                                     schema, validation, templates, overrides
 //! 3  manifests  apivalidation                     reading files, the API server's validation
 //! 2  inventory  netpol  pss                       what is there, what it allows, what PSS says
-//! 1  checks  reserved  selector  yaml  quantity  names      shared vocabularies
+//! 1  checks  reserved  selector  yaml  quantity  names  input   shared vocabularies
 //! 0  error
 //! ```
 
@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("yaml", 1),
     ("quantity", 1),
     ("names", 1),
+    ("input", 1),
     ("inventory", 2),
     ("netpol", 2),
     ("pss", 2),

@@ -33,7 +33,8 @@ fn count_in<
 
 fn load(names: &[&str]) -> Inventory {
     let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
-    load_paths(&paths).unwrap_or_else(|e| panic!("load {names:?}: {e}"))
+    load_paths(&paths, ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES)
+        .unwrap_or_else(|e| panic!("load {names:?}: {e}"))
 }
 
 fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
@@ -48,7 +49,8 @@ fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
 fn load_err(text: &str, name: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), name, text.as_bytes());
-    let err = load_paths(&[path]).expect_err("load should fail");
+    let err = load_paths(&[path], ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES)
+        .expect_err("load should fail");
     // Strip the temp dir so messages can be compared.
     err.to_string()
         .replace(&format!("{}", dir.path().display()), "DIR")
@@ -178,7 +180,11 @@ fn several_paths_keep_their_order_and_hidden_git_dirs_are_skipped() {
         "a/ns.yaml",
         b"apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
     );
-    let set = load_paths(&[dir.path().to_path_buf(), fixture("list.json")]).unwrap();
+    let set = load_paths(
+        &[dir.path().to_path_buf(), fixture("list.json")],
+        ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES,
+    )
+    .unwrap();
     let names: Vec<_> = set
         .namespaces
         .iter()
@@ -305,14 +311,18 @@ fn non_utf8_is_an_error_naming_the_file() {
         "latin1.yaml",
         b"apiVersion: v1\nkind: Namespace\nmetadata: {name: caf\xe9}\n",
     );
-    let err = load_paths(&[path]).unwrap_err();
+    let err = load_paths(&[path], ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES).unwrap_err();
     assert!(matches!(err, Error::Parse { line: 3, .. }), "{err:?}");
     assert!(err.to_string().contains("latin1.yaml:3:"), "{err}");
 }
 
 #[test]
 fn missing_path_is_an_io_error() {
-    let err = load_paths(&[fixture("does-not-exist.yaml")]).unwrap_err();
+    let err = load_paths(
+        &[fixture("does-not-exist.yaml")],
+        ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES,
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
 }
 
@@ -407,7 +417,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "f.yaml", &bytes);
-        let _ = load_paths(&[path]);
+        let _ = load_paths(&[path], ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES);
     }
 
     #[test]
@@ -446,7 +456,7 @@ proptest! {
         let _ = load_str(&text, name);
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), name, text.as_bytes());
-        let _ = load_paths(&[path]);
+        let _ = load_paths(&[path], ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES);
     }
 }
 

@@ -30,7 +30,7 @@ pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<Exi
         if args.fix {
             bail!("--fix works on live namespaces only, not with -f");
         }
-        let inventory = manifests::load_paths(&args.files)?;
+        let inventory = manifests::load_paths(&args.files, g.max_input_size)?;
         let report = run::audit_manifests(&baseline, &inventory, &selection, chrono::Utc::now())?;
         // The process exits right after printing: freeing 100,000 parsed
         // objects one by one costs more than half a second on large GitOps

@@ -6,7 +6,7 @@ mod create;
 mod gc;
 mod probe;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use ns_policy_core::baseline::Baseline;
 use ns_policy_core::kube::connect::{self as cluster, Cluster, Target};
 
@@ -31,9 +31,8 @@ pub(crate) async fn run(mut cli: Cli) -> Result<ExitStatus> {
                 Some(path) => {
                     // Validate first, then print the file as written (comments kept).
                     load_baseline(g)?;
-                    let text = std::fs::read_to_string(path)
-                        .with_context(|| format!("reading {}", path.display()))?;
-                    p.data(&text)?;
+                    let bytes = ns_policy_core::input::read_file(path, g.max_input_size)?;
+                    p.data(&String::from_utf8_lossy(&bytes))?;
                 }
                 None => p.data(ns_policy_core::baseline::BUILTIN_YAML)?,
             }
@@ -55,7 +54,7 @@ pub(crate) async fn run(mut cli: Cli) -> Result<ExitStatus> {
 /// The baseline of `--baseline`, or the built-in one.
 pub(crate) fn load_baseline(g: &Global) -> Result<Baseline> {
     match &g.baseline {
-        Some(path) => Ok(Baseline::from_file(path)?),
+        Some(path) => Ok(Baseline::from_file(path, g.max_input_size)?),
         None => Ok(Baseline::builtin()),
     }
 }

@@ -31,7 +31,7 @@ pub(super) async fn run(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<Exi
     }
     let plan = build_plan(g, args)?;
     if !args.files.is_empty() {
-        let set = manifests::load_paths(&args.files)?;
+        let set = manifests::load_paths(&args.files, g.max_input_size)?;
         let evaluator = offline_evaluator(&plan, &set)?;
         let report = ProbeReport::offline(&plan, &evaluator, &ProbeIps::default());
         return finish(args, &report, p);

@@ -60,11 +60,14 @@ impl Baseline {
         Self::parse(BUILTIN_YAML, "<built-in>").expect("built-in baseline is valid")
     }
 
-    /// Reads and validates a baseline file.
-    pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
+    /// Reads and validates a baseline file of at most `max_bytes`.
+    pub fn from_file(path: &Path, max_bytes: u64) -> Result<Self> {
+        let bytes = crate::input::read_file(path, max_bytes)?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::Parse {
+            path: path.display().to_string(),
+            line: 1,
+            column: 1,
+            message: format!("invalid UTF-8: a baseline must be UTF-8 text ({e})"),
         })?;
         Self::parse(&text, &path.display().to_string())
     }

@@ -41,8 +41,10 @@ use read::{read_input, walk, FileRef, Input};
 /// Loads manifests from files and directories (`-` is stdin).
 ///
 /// See the [module documentation](self) for what is accepted. The first error
-/// (in input order) is returned and nothing is loaded.
-pub fn load_paths(paths: &[PathBuf]) -> Result<Inventory> {
+/// (in input order) is returned and nothing is loaded. Each input may hold at
+/// most `max_bytes` ([`crate::input::DEFAULT_MAX_INPUT_BYTES`] unless the
+/// caller says otherwise).
+pub fn load_paths(paths: &[PathBuf], max_bytes: u64) -> Result<Inventory> {
     let mut files = Vec::new();
     let mut visited = HashSet::new();
     let mut stdin_seen = false;
@@ -64,7 +66,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Inventory> {
             files.push(FileRef::File(path.clone()));
         }
     }
-    let inputs = parallel_map(&files, read_input)?;
+    let inputs = parallel_map(&files, |f| read_input(f, max_bytes))?;
     load_inputs(&inputs)
 }
 

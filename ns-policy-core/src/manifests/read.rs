@@ -2,7 +2,6 @@
 //! (hidden entries skipped, symlink loops guarded) and stdin, as UTF-8 text.
 
 use std::collections::HashSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -72,24 +71,11 @@ pub(super) fn walk(
     Ok(())
 }
 
-pub(super) fn read_input(file: &FileRef) -> Result<Input> {
+pub(super) fn read_input(file: &FileRef, max_bytes: u64) -> Result<Input> {
     let (path, json, bytes) = match file {
-        FileRef::Stdin => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .map_err(|source| Error::Io {
-                    path: PathBuf::from("-"),
-                    source,
-                })?;
-            ("-".to_string(), false, bytes)
-        }
+        FileRef::Stdin => ("-".to_string(), false, crate::input::read_stdin(max_bytes)?),
         FileRef::File(path) => {
-            let bytes = std::fs::read(path).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let bytes = crate::input::read_file(path, max_bytes)?;
             let json = path.extension().is_some_and(|e| e == "json");
             (path.display().to_string(), json, bytes)
         }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::resolve::{
     core_tag, is_yaml11_only_boolean, key_of, key_of_value, resolve_scalar, value_of, COMPLEX_KEY,
 };
-use super::{push_segment, Position, MAX_ALIAS_NODES, MAX_DEPTH};
+use super::{push_segment, Position, MAX_ALIAS_BYTES, MAX_DEPTH};
 use crate::error::{Error, Result};
 
 /// What the loader records besides values.
@@ -89,7 +89,7 @@ pub(super) struct Loader<'t, R: Recorder> {
     parser: Parser<'t, StrInput<'t>>,
     path: &'t str,
     anchors: HashMap<usize, Value>,
-    /// Nodes copied by aliases so far.
+    /// Bytes copied by aliases so far (see [`MAX_ALIAS_BYTES`]).
     copied: usize,
     stack: Vec<Frame>,
     /// JSON pointer of the top frame (positions only).
@@ -316,15 +316,18 @@ impl<'t, R: Recorder> Loader<'t, R> {
                 "alias to an anchor whose node is not complete (an alias inside its own anchor)",
             ));
         };
-        let mut budget = MAX_ALIAS_NODES.saturating_sub(self.copied);
+        let mut budget = MAX_ALIAS_BYTES.saturating_sub(self.copied);
         match copy_within(value, &mut budget) {
             Some(v) => {
-                self.copied = MAX_ALIAS_NODES - budget;
+                self.copied = MAX_ALIAS_BYTES - budget;
                 Ok(v)
             }
             None => Err(self.error(
                 at,
-                format!("aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"),
+                format!(
+                    "aliases expand to more than {} MiB (an alias bomb?)",
+                    MAX_ALIAS_BYTES >> 20
+                ),
             )),
         }
     }
@@ -405,9 +408,17 @@ fn merge_into(
     Ok(())
 }
 
-/// A deep copy of `v` if it has at most `budget` nodes (which it uses up).
+/// What one node costs in memory besides its strings.
+const NODE_COST: usize = std::mem::size_of::<Value>() + 16;
+
+/// A deep copy of `v` if it takes at most `budget` bytes (which it uses up).
 fn copy_within(v: &Value, budget: &mut usize) -> Option<Value> {
-    *budget = budget.checked_sub(1)?;
+    let own = match v {
+        Value::String(s) => s.len(),
+        Value::Object(m) => m.keys().map(|k| k.len() + NODE_COST).sum(),
+        _ => 0,
+    };
+    *budget = budget.checked_sub(NODE_COST + own)?;
     Some(match v {
         Value::Array(items) => Value::Array(
             items

@@ -22,7 +22,7 @@
 //!   other tag (`!foo`, `!!map`...) is its text, a string.
 //! * Floats without a fraction (`2.0`, `1e3`) become integers: kubectl sends
 //!   them as JSON `2` / `1000`, so an integer field accepts them.
-//! * Anchors and aliases are expanded (at most [`MAX_ALIAS_NODES`] copied
+//! * Anchors and aliases are expanded (at most [`MAX_ALIAS_BYTES`] copied
 //!   nodes per parse: alias bombs are an error). Merge keys `<<` take a
 //!   mapping or a list of mappings (earlier ones win) and apply in order like
 //!   go-yaml v2: keys after `<<` override merged ones, a merge overrides the
@@ -64,8 +64,10 @@ use crate::error::{Error, Result};
 use emit::{emit_root, Node};
 use load::{Loader, NoPositions, Positions};
 
-/// Most nodes that aliases may copy in one parse (alias bombs).
-pub(crate) const MAX_ALIAS_NODES: usize = 4_000_000;
+/// Most bytes that aliases may copy in one parse, counted as the copies
+/// would take in memory (every node, key and string): an alias bomb is an
+/// error, whether it repeats many small nodes or one long string.
+pub const MAX_ALIAS_BYTES: usize = 64 << 20;
 /// Deepest nesting of sequences and mappings accepted.
 pub(crate) const MAX_DEPTH: usize = 256;
 

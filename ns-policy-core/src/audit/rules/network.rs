@@ -22,6 +22,33 @@ impl Ctx<'_, '_> {
             }
         };
         let ns = self.ns;
+        // A policy the API server would refuse (manifests on disk) never
+        // takes effect: reported, and left out of every evaluation.
+        let mut valid = Vec::with_capacity(pols.len());
+        for p in pols.iter() {
+            let problems = crate::apivalidation::network_policy(&p.object);
+            if problems.is_empty() {
+                valid.push(*p);
+                continue;
+            }
+            let name = name_of(&p.object.metadata);
+            let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            self.push(
+                "network-policy.invalid",
+                Severity::Error,
+                format!(
+                    "NetworkPolicy/{name} would be refused by the API server: {}",
+                    problems.join("; ")
+                ),
+                format!(
+                    "fix the fields named (the server refuses the whole object: it is neither applied nor evaluated here); check with kubectl apply --dry-run=server -f {}",
+                    p.source.as_ref().map_or("<file>".to_string(), |s| s.path.to_string())
+                ),
+                Some(format!("NetworkPolicy/{name}")),
+                p.source.as_ref(),
+            );
+        }
+        let pols = &valid;
         let owned: Vec<NetworkPolicy> = pols
             .iter()
             .map(|p| {

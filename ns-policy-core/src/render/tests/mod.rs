@@ -477,7 +477,8 @@ fn example(name: &str) -> Baseline {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/baselines")
         .join(name);
-    Baseline::from_file(&path).unwrap_or_else(|e| panic!("{e}"))
+    Baseline::from_file(&path, crate::input::DEFAULT_MAX_INPUT_BYTES)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn spec_with(name: &str, profile: &str, labels: &[(&str, &str)]) -> NamespaceSpec {

@@ -303,6 +303,14 @@ fn alias_bombs_are_an_error() {
     assert!(e.contains("alias bomb"), "{e}");
     // A few aliases are fine.
     assert_eq!(one("a: &a [1]\nb: [*a, *a]\n")["b"], json!([[1], [1]]));
+    // Few nodes, long strings: a 1 MiB string repeated 4,000 times would be
+    // 4 GiB; the budget counts bytes, not nodes.
+    let long = "x".repeat(1 << 20);
+    let mut text = format!("s: &s {long}\nl: [");
+    text.push_str(&vec!["*s"; 4000].join(", "));
+    text.push_str("]\n");
+    let e = err(&text);
+    assert!(e.contains("alias bomb") && e.contains("MiB"), "{e}");
     // An alias inside its own anchor.
     assert!(documents("a: &a [*a]\n", "t.yaml").is_err());
 }
