@@ -329,7 +329,17 @@ fn cleanup_sweeps_leftovers_of_a_killed_run() {
     let left = probe_pods(&c, &[&a]);
     assert!(!left.is_empty(), "the killed run should leave pods");
 
+    // Its deadline has not passed: a plain sweep cannot tell it from a run
+    // still in progress and keeps its pods, saying so.
     let out = c.plugin(&["probe", "--cleanup", &a]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    for pod in &left {
+        let name = pod.rsplit('/').next().unwrap();
+        assert!(text.contains(&format!("pod/{name} kept")), "{text}");
+    }
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    let out = c.plugin(&["probe", "--cleanup", "--force", &a]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     for pod in &left {
@@ -338,7 +348,7 @@ fn cleanup_sweeps_leftovers_of_a_killed_run() {
     }
     assert_eq!(probe_pods(&c, &[&a]), Vec::<String>::new());
     // Nothing left: a second sweep says so and succeeds.
-    let out = c.plugin(&["probe", "--cleanup", &a]);
+    let out = c.plugin(&["probe", "--cleanup", "--force", &a]);
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).is_empty());
 }
