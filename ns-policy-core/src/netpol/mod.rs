@@ -30,9 +30,10 @@
 //! Choices where the API leaves room (documented so callers can tell):
 //!
 //! * A pod peer is matched by an `ipBlock` when its [`PodInfo::ip`] is known
-//!   and inside the block. CNIs differ here (some never apply `ipBlock` to pod
-//!   traffic because of SNAT/overlay addresses); treat such answers as
-//!   "allowed if the CNI sees the pod IP".
+//!   and inside the block (unknown when its IP is not known, see below).
+//!   CNIs differ here (some never apply `ipBlock` to pod traffic because of
+//!   SNAT/overlay addresses); treat such answers as "allowed if the CNI sees
+//!   the pod IP".
 //! * Invalid objects the API server would reject are read conservatively: a
 //!   malformed `cidr` or `except` block, a peer combining `ipBlock` with a
 //!   selector, a peer with no field set, a port outside 1..=65535, an
@@ -41,12 +42,23 @@
 //! * A namespace the evaluator was not told about still has the
 //!   `kubernetes.io/metadata.name` label (and no other).
 //!
+//! * Cluster policy tiers ([`cluster`]): the Admin tier decides before
+//!   NetworkPolicies, the Baseline tier after them for pods no
+//!   NetworkPolicy isolates; `Pass` hands a connection to the next tier.
+//! * CNI plugin policies ([`cni`]) are not evaluated: a direction at a pod
+//!   one of them may select is [`Decision::Unknown`], naming it.
+//! * A pod of unknown IP against an `ipBlock` (or a cluster policy's
+//!   `networks`) is unknown unless the pod ranges
+//!   ([`Evaluator::with_pod_cidrs`]) tell it is inside or outside.
+//!
 //! Layout: this file holds the public value and verdict types and the
 //! policy-type defaulting; `compile.rs` the policies' compiled form,
 //! `eval.rs` the [`Evaluator`] and `isolation.rs` the per-namespace audit
 //! ([`namespace_isolation`]).
 
 mod cidr;
+pub mod cluster;
+pub mod cni;
 mod compile;
 mod eval;
 mod isolation;
@@ -55,6 +67,8 @@ mod tests;
 pub(crate) mod witness;
 
 pub use cidr::Cidr;
+pub use cluster::{ClusterAction, ClusterPolicy, ClusterPolicyKind, Tier};
+pub use cni::CniPolicy;
 pub use eval::Evaluator;
 pub use isolation::{namespace_isolation, NamespaceIsolation, OpenRule};
 
@@ -265,6 +279,79 @@ impl fmt::Display for RuleRef {
     }
 }
 
+/// Allowed, denied, or not known (a policy whose rules are not evaluated,
+/// an address that may or may not be in a block, cluster policies of one
+/// priority that disagree).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// The connection opens.
+    Allow,
+    /// It is dropped or refused.
+    Deny,
+    /// It cannot be told.
+    Unknown,
+}
+
+impl Decision {
+    /// Both directions: a deny of either decides; else an unknown leaves it
+    /// unknown.
+    pub fn both(a: Decision, b: Decision) -> Decision {
+        match (a, b) {
+            (Decision::Deny, _) | (_, Decision::Deny) => Decision::Deny,
+            (Decision::Unknown, _) | (_, Decision::Unknown) => Decision::Unknown,
+            _ => Decision::Allow,
+        }
+    }
+
+    /// `allow`, `deny` or `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+            Decision::Unknown => "unknown",
+        }
+    }
+}
+
+/// The cluster policy rule that decided (or passed) a direction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClusterRuleRef {
+    /// `ClusterNetworkPolicy/name`.
+    pub policy: String,
+    /// Its tier.
+    pub tier: Tier,
+    /// Its priority.
+    pub priority: i32,
+    /// Which rule list.
+    pub direction: Direction,
+    /// Index in that list.
+    pub rule_index: usize,
+    /// The rule's name (may be empty).
+    pub rule_name: String,
+    /// What it does.
+    pub action: ClusterAction,
+}
+
+impl fmt::Display for ClusterRuleRef {
+    /// `ClusterNetworkPolicy/x (Admin tier, priority 10) ingress rule #0 "deny-all"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({} tier, priority {}) {} rule #{}",
+            self.policy,
+            self.tier.as_str(),
+            self.priority,
+            self.direction,
+            self.rule_index
+        )?;
+        if !self.rule_name.is_empty() {
+            write!(f, " {:?}", self.rule_name)?;
+        }
+        Ok(())
+    }
+}
+
 /// The verdict of one direction (egress at the source or ingress at the
 /// destination).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -283,8 +370,16 @@ pub struct DirectionVerdict {
     pub isolating_policies: Vec<PolicyRef>,
     /// The rules that allow the connection (empty when not isolated).
     pub allowed_by: Vec<RuleRef>,
-    /// Not isolated, or allowed by some rule.
+    /// The decision is [`Decision::Allow`].
     pub allowed: bool,
+    /// The decision of this direction.
+    pub decision: Decision,
+    /// The cluster policy rule that decided it (Admin or Baseline tier).
+    pub cluster_rule: Option<ClusterRuleRef>,
+    /// `Pass` rules that sent it on to the next tier.
+    pub passed: Vec<ClusterRuleRef>,
+    /// Why the decision is unknown.
+    pub unknown: Option<String>,
 }
 
 impl DirectionVerdict {
@@ -297,6 +392,10 @@ impl DirectionVerdict {
             isolating_policies: Vec::new(),
             allowed_by: Vec::new(),
             allowed: true,
+            decision: Decision::Allow,
+            cluster_rule: None,
+            passed: Vec::new(),
+            unknown: None,
         }
     }
 
@@ -306,8 +405,27 @@ impl DirectionVerdict {
         if !self.applicable {
             return format!("{dir} not evaluated ({} is external)", self.endpoint);
         }
+        let passed = if self.passed.is_empty() {
+            String::new()
+        } else {
+            let p: Vec<String> = self.passed.iter().map(ToString::to_string).collect();
+            format!(" after {} passed it on", p.join(", "))
+        };
+        if let Some(why) = &self.unknown {
+            return format!("{dir} unknown at {}: {why}", self.endpoint);
+        }
+        if let Some(rule) = &self.cluster_rule {
+            let verb = match rule.action {
+                ClusterAction::Deny => "denied",
+                _ => "accepted",
+            };
+            return format!("{dir} {verb} by {rule} for {}{passed}", self.endpoint);
+        }
         if !self.isolated {
-            return format!("{dir} allowed ({} not isolated for {dir})", self.endpoint);
+            return format!(
+                "{dir} allowed ({} not isolated for {dir}{passed})",
+                self.endpoint
+            );
         }
         if self.allowed {
             let rules: Vec<String> = self
@@ -337,8 +455,10 @@ impl DirectionVerdict {
 /// The verdict of one connection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Verdict {
-    /// Egress and ingress both allowed.
+    /// Egress and ingress both allowed (the decision is `Allow`).
     pub allowed: bool,
+    /// Allow, deny (either direction denies), or unknown.
+    pub decision: Decision,
     /// Egress at the source.
     pub egress: DirectionVerdict,
     /// Ingress at the destination.

@@ -14,6 +14,7 @@ mod ports;
 mod props;
 mod rules;
 mod selection;
+mod tiers;
 mod types;
 
 use super::*;
@@ -65,6 +66,12 @@ fn ext(ip: &str) -> Endpoint {
 /// Evaluates and checks the fast path agrees.
 fn check(ev: &Evaluator, from: &Endpoint, to: &Endpoint, port: u16, proto: Protocol) -> Verdict {
     let v = ev.evaluate(from, to, port, proto);
+    assert_eq!(
+        v.decision,
+        ev.decide(from, to, port, proto),
+        "decide disagrees with evaluate for {from} -> {to}:{port}/{proto}: {}",
+        v.explain()
+    );
     assert_eq!(
         v.allowed,
         ev.is_allowed(from, to, port, proto),
