@@ -5,13 +5,14 @@
 //! module at the same or a higher layer, naming the file and line.
 //!
 //! ```text
-//! 8  kube                                         I/O edge (feature `client`)
-//! 7  audit  probe  gc                             the three jobs
-//! 6  plan                                         objects + live state -> changes
-//! 5  render                                       baseline + namespace spec -> objects
-//! 4  baseline                                     schema, validation, templates, overrides
-//! 3  manifests  apivalidation                     reading files, the API server's validation
-//! 2  inventory  netpol  pss                       what is there, what it allows, what PSS says
+//! 9  kube                                         I/O edge (feature `client`)
+//! 8  audit  probe  gc                             the three jobs
+//! 7  plan                                         objects + live state -> changes
+//! 6  render                                       baseline + namespace spec -> objects
+//! 5  baseline                                     schema, validation, templates, overrides
+//! 4  manifests                                    reading files into an inventory
+//! 3  inventory  apivalidation                     what is there, the API server's validation
+//! 2  netpol  pss                                  what policies allow, what PSS says
 //! 1  checks  reserved  selector  yaml  quantity  names  input   shared vocabularies
 //! 0  error
 //! ```
@@ -28,18 +29,18 @@ const LAYERS: &[(&str, u8)] = &[
     ("quantity", 1),
     ("names", 1),
     ("input", 1),
-    ("inventory", 2),
+    ("inventory", 3),
     ("netpol", 2),
     ("pss", 2),
-    ("manifests", 3),
+    ("manifests", 4),
     ("apivalidation", 3),
-    ("baseline", 4),
-    ("render", 5),
-    ("plan", 6),
-    ("audit", 7),
-    ("probe", 7),
-    ("gc", 7),
-    ("kube", 8),
+    ("baseline", 5),
+    ("render", 6),
+    ("plan", 7),
+    ("audit", 8),
+    ("probe", 8),
+    ("gc", 8),
+    ("kube", 9),
 ];
 
 fn src() -> PathBuf {

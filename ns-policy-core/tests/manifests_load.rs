@@ -469,3 +469,70 @@ fn managed_fields_are_dropped() {
     .unwrap();
     assert_eq!(items(&set.workloads)[0].object.meta().managed_fields, None);
 }
+
+#[test]
+fn cluster_and_cni_policies_are_read_into_their_own_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "policies.yaml",
+        br#"apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: baseline-deny}
+spec:
+  tier: Baseline
+  priority: 10
+  subject: {namespaces: {}}
+  ingress: [{name: deny, action: Deny, from: [{namespaces: {}}]}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: allow-monitoring}
+spec:
+  priority: 3
+  subject: {namespaces: {}}
+  ingress: [{name: mon, action: Allow, from: [{namespaces: {matchLabels: {team: mon}}}]}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: l7, namespace: shop}
+spec: {endpointSelector: {}}
+"#,
+    );
+    let set = load_paths(&[path], ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES).unwrap();
+    let cluster = items(&set.cluster_policies);
+    assert_eq!(cluster.len(), 2);
+    assert_eq!(
+        cluster[0].object.reference(),
+        "ClusterNetworkPolicy/baseline-deny"
+    );
+    assert_eq!(
+        cluster[1].object.reference(),
+        "AdminNetworkPolicy/allow-monitoring"
+    );
+    assert!(cluster[0]
+        .source
+        .as_ref()
+        .unwrap()
+        .to_string()
+        .contains("policies.yaml:1"));
+    let cni = items(&set.cni_policies);
+    assert_eq!(cni.len(), 1);
+    assert_eq!(
+        cni[0].object.reference(),
+        "CiliumNetworkPolicy.cilium.io shop/l7"
+    );
+    assert!(set.ignored.is_empty(), "{:?}", set.ignored);
+}
+
+#[test]
+fn an_unreadable_cluster_policy_is_an_error_naming_it_and_the_field() {
+    let e = load_err(
+        "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: bad}\nspec: {tier: Middle, priority: 1, subject: {namespaces: {}}}\n",
+        "bad.yaml",
+    );
+    assert!(
+        e.contains("DIR/bad.yaml:1") && e.contains("bad") && e.contains("spec.tier"),
+        "{e}"
+    );
+}

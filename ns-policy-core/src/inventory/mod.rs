@@ -154,6 +154,11 @@ pub struct Inventory {
     pub pods: Listing<Pod>,
     /// Pod controllers.
     pub workloads: Listing<Workload>,
+    /// Cluster network policies (Admin and Baseline tiers).
+    pub cluster_policies: Listing<crate::netpol::ClusterPolicy>,
+    /// Network policies of CNI plugins (not evaluated; they make the
+    /// verdicts they may change unknown).
+    pub cni_policies: Listing<crate::netpol::CniPolicy>,
     /// Objects of other kinds read from manifests, counted by kind; a known
     /// kind under another API version is counted as `Kind (apiVersion)`.
     pub ignored: BTreeMap<String, usize>,
@@ -207,6 +212,60 @@ impl Inventory {
         }
     }
 
+    /// Adds a cluster network policy (to a list that is known).
+    pub fn push_cluster_policy(&mut self, item: Item<crate::netpol::ClusterPolicy>) {
+        push(&mut self.cluster_policies, item);
+    }
+
+    /// Adds a CNI plugin's policy (to a list that is known).
+    pub fn push_cni_policy(&mut self, item: Item<crate::netpol::CniPolicy>) {
+        push(&mut self.cni_policies, item);
+    }
+
+    /// An evaluator over every namespace, NetworkPolicy, cluster policy and
+    /// CNI policy known (lists that are forbidden contribute nothing: the
+    /// caller reports them).
+    pub fn evaluator(&self) -> crate::netpol::Evaluator {
+        let namespaces = self
+            .namespaces
+            .iter()
+            .filter_map(|n| {
+                Some(crate::netpol::NamespaceInfo::new(
+                    n.object.metadata.name.clone()?,
+                    n.object.metadata.labels.clone().unwrap_or_default(),
+                ))
+            })
+            .collect();
+        let policies = self
+            .network_policies
+            .known()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let mut p = p.object.clone();
+                p.metadata.namespace = Some(namespace_of(&p.metadata).to_string());
+                p
+            })
+            .collect();
+        let cluster: Vec<crate::netpol::ClusterPolicy> = self
+            .cluster_policies
+            .known()
+            .into_iter()
+            .flatten()
+            .map(|i| i.object.clone())
+            .collect();
+        let cni: Vec<crate::netpol::CniPolicy> = self
+            .cni_policies
+            .known()
+            .into_iter()
+            .flatten()
+            .map(|i| i.object.clone())
+            .collect();
+        crate::netpol::Evaluator::new(namespaces, policies)
+            .with_cluster_policies(&cluster)
+            .with_cni_policies(&cni)
+    }
+
     /// Number of objects of known kinds plus ignored ones.
     pub fn len(&self) -> usize {
         self.namespaces.len()
@@ -220,6 +279,8 @@ impl Inventory {
             + known_len(&self.service_accounts)
             + known_len(&self.pods)
             + known_len(&self.workloads)
+            + known_len(&self.cluster_policies)
+            + known_len(&self.cni_policies)
             + self.ignored.values().sum::<usize>()
     }
 
@@ -278,6 +339,8 @@ impl Inventory {
             self.service_accounts.forbidden(),
             self.pods.forbidden(),
             self.workloads.forbidden(),
+            self.cluster_policies.forbidden(),
+            self.cni_policies.forbidden(),
         ];
         let set: BTreeSet<&str> = all.into_iter().flatten().collect();
         set.into_iter().map(str::to_string).collect()

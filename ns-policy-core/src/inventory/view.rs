@@ -10,6 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::Metadata;
 
 use super::{name_of, namespace_of, Access, Inventory, Item, Listing, Workload};
+use crate::netpol::{ClusterPolicy, CniPolicy};
 
 impl Inventory {
     /// One view per namespace of `namespaces`, grouping every list once.
@@ -29,6 +30,10 @@ impl Inventory {
         let pods = group(&self.pods, |o| o.metadata());
         let workloads = group(&self.workloads, Workload::meta);
         let crb = group_bindings(&self.cluster_role_bindings);
+        let cluster: Access<Vec<&'a Item<ClusterPolicy>>> = self
+            .cluster_policies
+            .as_ref()
+            .map(|all| all.iter().collect());
         let cr: Access<&'a ClusterRoleIndex<'a>> = match cluster_roles {
             Access::Known(idx) => Access::Known(idx),
             Access::Forbidden(m) => Access::Forbidden(m.clone()),
@@ -49,6 +54,21 @@ impl Inventory {
                     workloads: take(&workloads, name),
                     cluster_role_bindings: take(&crb, name),
                     cluster_roles: cr.clone(),
+                    cluster_policies: cluster.clone(),
+                    cni_policies: match &self.cni_policies {
+                        Access::Known(all) => Access::Known(
+                            all.iter()
+                                .filter(|p| {
+                                    static NONE: BTreeMap<String, String> = BTreeMap::new();
+                                    p.object.may_select(
+                                        name,
+                                        ns.object.metadata.labels.as_ref().unwrap_or(&NONE),
+                                    )
+                                })
+                                .collect(),
+                        ),
+                        Access::Forbidden(m) => Access::Forbidden(m.clone()),
+                    },
                     psa_dry_run_warnings: None,
                 }
             })
@@ -176,6 +196,11 @@ pub struct NamespaceView<'a> {
     pub cluster_role_bindings: Access<Vec<&'a Item<ClusterRoleBinding>>>,
     /// Cluster roles (cluster-wide, shared).
     pub cluster_roles: Access<&'a ClusterRoleIndex<'a>>,
+    /// Cluster network policies (all of them: which select the namespace is
+    /// for the evaluator to tell).
+    pub cluster_policies: Access<Vec<&'a Item<ClusterPolicy>>>,
+    /// CNI plugin policies that may select pods of the namespace.
+    pub cni_policies: Access<Vec<&'a Item<CniPolicy>>>,
     /// Live only: warnings of a server-side dry run of the profile's enforce
     /// label (one per pod that would be rejected).
     pub psa_dry_run_warnings: Option<Access<Vec<String>>>,
@@ -196,6 +221,8 @@ impl<'a> NamespaceView<'a> {
             workloads: Access::default(),
             cluster_role_bindings: Access::default(),
             cluster_roles: Access::Known(&EMPTY_CLUSTER_ROLES),
+            cluster_policies: Access::default(),
+            cni_policies: Access::default(),
             psa_dry_run_warnings: None,
         }
     }

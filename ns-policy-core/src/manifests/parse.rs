@@ -11,6 +11,7 @@ use super::parallel::parallel_map;
 use super::read::Input;
 use crate::error::{Error, Result};
 use crate::inventory::{Inventory, Kind, Object, Source};
+use crate::netpol::{ClusterPolicy, CniPolicy};
 use crate::{yaml, NAMESPACE_NAME_LABEL};
 
 /// A piece of one input parsed by one worker: a whole JSON file, or a run of
@@ -89,6 +90,12 @@ pub(super) fn load_inputs(inputs: &[Input]) -> Result<Inventory> {
         for p in batch {
             match p {
                 Parsed::Object(object, source) => set.push(*object, Some(source)),
+                Parsed::ClusterPolicy(p, source) => {
+                    set.push_cluster_policy(crate::inventory::Item::located(*p, source))
+                }
+                Parsed::CniPolicy(p, source) => {
+                    set.push_cni_policy(crate::inventory::Item::located(*p, source))
+                }
                 Parsed::Ignored(kind) => *set.ignored.entry(kind).or_insert(0) += 1,
                 Parsed::Kustomization => set.skipped_kustomizations += 1,
             }
@@ -180,6 +187,8 @@ fn json_message(e: &serde_json::Error) -> String {
 
 enum Parsed {
     Object(Box<Object>, Source),
+    ClusterPolicy(Box<ClusterPolicy>, Source),
+    CniPolicy(Box<CniPolicy>, Source),
     Ignored(String),
     Kustomization,
 }
@@ -381,6 +390,17 @@ fn classify(
         return Ok(());
     }
 
+    if ClusterPolicy::is_cluster_policy(api_version, kind) {
+        let policy = ClusterPolicy::from_value(api_version, kind, &value)
+            .map_err(|e| invalid(&source, format_args!("{}: {e}", describe(kind, &value))))?;
+        out.push(Parsed::ClusterPolicy(Box::new(policy), source));
+        return Ok(());
+    }
+    if CniPolicy::is_cni_policy(api_version, kind) {
+        let policy = CniPolicy::from_value(api_version, kind, &value);
+        out.push(Parsed::CniPolicy(Box::new(policy), source));
+        return Ok(());
+    }
     let Some(kind) = Kind::of(api_version, kind) else {
         let key = match Kind::named(kind) {
             Some(_) => format!("{kind} ({api_version})"),

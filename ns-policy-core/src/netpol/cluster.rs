@@ -37,6 +37,11 @@ pub const GROUP: &str = "policy.networking.k8s.io";
 /// Baseline tier (after every ClusterNetworkPolicy priority, 0-1000).
 pub const BANP_PRIORITY: i32 = 1001;
 
+/// A cluster policy that cannot be read: the field and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidClusterPolicy(pub String);
+
 /// Which API kind a cluster policy was read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ClusterPolicyKind {
@@ -190,7 +195,15 @@ impl ClusterPolicy {
     }
 
     /// Reads a policy of one of the three kinds; the error names the field.
-    pub fn from_value(api_version: &str, kind: &str, value: &Value) -> Result<Self, String> {
+    pub fn from_value(
+        api_version: &str,
+        kind: &str,
+        value: &Value,
+    ) -> Result<Self, InvalidClusterPolicy> {
+        Self::read(api_version, kind, value).map_err(InvalidClusterPolicy)
+    }
+
+    fn read(api_version: &str, kind: &str, value: &Value) -> Result<Self, String> {
         let name = value
             .pointer("/metadata/name")
             .and_then(Value::as_str)

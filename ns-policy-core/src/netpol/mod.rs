@@ -67,7 +67,7 @@ mod tests;
 pub(crate) mod witness;
 
 pub use cidr::Cidr;
-pub use cluster::{ClusterAction, ClusterPolicy, ClusterPolicyKind, Tier};
+pub use cluster::{ClusterAction, ClusterPolicy, ClusterPolicyKind, InvalidClusterPolicy, Tier};
 pub use cni::CniPolicy;
 pub use eval::Evaluator;
 pub use isolation::{namespace_isolation, NamespaceIsolation, OpenRule};

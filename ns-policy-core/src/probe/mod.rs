@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::inventory::{namespace_of, Inventory};
-use crate::netpol::{Evaluator, NamespaceInfo};
+use crate::netpol::Evaluator;
 use crate::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
 /// Label carrying the run id on every probe pod.
@@ -134,8 +134,8 @@ pub fn new_run_id() -> String {
     out
 }
 
-/// The evaluator for an offline probe: every Namespace and NetworkPolicy of
-/// the manifests. Each namespace of the plan must have a Namespace object in
+/// The evaluator for an offline probe: every Namespace, NetworkPolicy,
+/// cluster network policy and CNI policy of the manifests. Each namespace of the plan must have a Namespace object in
 /// them.
 pub fn offline_evaluator(plan: &ProbePlan, set: &Inventory) -> Result<Evaluator> {
     let known = set.namespace_names();
@@ -151,17 +151,6 @@ pub fn offline_evaluator(plan: &ProbePlan, set: &Inventory) -> Result<Evaluator>
             known: known.into_iter().collect(),
         });
     }
-    let namespaces = set
-        .namespaces
-        .iter()
-        .filter_map(|n| {
-            let name = n.object.metadata.name.clone()?;
-            Some(NamespaceInfo::new(
-                name,
-                n.object.metadata.labels.clone().unwrap_or_default(),
-            ))
-        })
-        .collect();
     // A policy the API server would refuse is never applied: predicting
     // with it (or silently without it) would pretend.
     for p in set.network_policies.known().into_iter().flatten() {
@@ -182,16 +171,5 @@ pub fn offline_evaluator(plan: &ProbePlan, set: &Inventory) -> Result<Evaluator>
             });
         }
     }
-    let policies = set
-        .network_policies
-        .known()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            let mut p = p.object.clone();
-            p.metadata.namespace = Some(namespace_of(&p.metadata).to_string());
-            p
-        })
-        .collect();
-    Ok(Evaluator::new(namespaces, policies))
+    Ok(set.evaluator())
 }

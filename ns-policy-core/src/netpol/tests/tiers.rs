@@ -474,7 +474,8 @@ fn invalid_cluster_policies_name_the_field() {
         "ClusterNetworkPolicy",
         &v,
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("spec.tier") && e.contains("Middle"), "{e}");
     let v: serde_json::Value = serde_yaml::from_str(
         "apiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\nmetadata: {name: x}\nspec: {tier: Admin, priority: 5000, subject: {namespaces: {}}}",
@@ -485,6 +486,7 @@ fn invalid_cluster_policies_name_the_field() {
         "ClusterNetworkPolicy",
         &v,
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("5000"), "{e}");
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 
 use super::*;
-use crate::netpol::{Evaluator, Protocol};
+use crate::netpol::{Evaluator, NamespaceInfo, Protocol};
 
 fn opts(namespaces: &[&str], ports: &[u16]) -> ProbeOptions {
     ProbeOptions {
