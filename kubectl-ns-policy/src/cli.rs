@@ -290,7 +290,13 @@ pub(crate) struct ProbeArgs {
     /// Predict from manifests only (no cluster).
     #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
-    /// Exit 1 if any connection between different namespaces succeeds.
+    /// With -f: the pod IP of the probe pods of a namespace, NS=IP (repeatable or comma-separated), so that ipBlock rules over pod addresses are predicted, not unknown.
+    #[arg(long = "pod-ip", value_name = "NS=IP", value_delimiter = ',', value_parser = parse_pod_ip, requires = "files")]
+    pub pod_ips: Vec<(String, std::net::IpAddr)>,
+    /// With -f: the cluster's pod address ranges, CIDR (repeatable or comma-separated): an ipBlock covering them all matches any pod, one disjoint from them none.
+    #[arg(long = "pod-cidr", value_name = "CIDR", value_delimiter = ',', value_parser = parse_cidr, requires = "files")]
+    pub pod_cidrs: Vec<ns_policy_core::netpol::Cidr>,
+    /// Exit 1 if any connection between different namespaces succeeds (or, offline, is allowed or unknown).
     #[arg(long)]
     pub expect_isolated: bool,
     /// Output format.
@@ -314,6 +320,8 @@ pub(crate) enum ProbeProtocol {
     Tcp,
     /// UDP.
     Udp,
+    /// SCTP (live only where the nodes' kernels support it).
+    Sctp,
 }
 
 /// Output of `probe`.
@@ -348,6 +356,20 @@ pub(crate) fn parse_target(s: &str) -> Result<std::net::SocketAddr, String> {
     s.parse().map_err(|_| {
         format!("{s:?} is not an address and port (expected IP:PORT, e.g. 10.0.0.1:443 or [fd00::1]:443)")
     })
+}
+
+/// Parses `NS=IP`.
+pub(crate) fn parse_pod_ip(s: &str) -> Result<(String, std::net::IpAddr), String> {
+    let bad = || format!("{s:?} is not NS=IP (e.g. pr-1=10.244.1.7)");
+    let (ns, ip) = s.split_once('=').ok_or_else(bad)?;
+    ns_policy_core::names::validate_namespace_name(ns).map_err(|e| e.to_string())?;
+    Ok((ns.to_string(), ip.trim().parse().map_err(|_| bad())?))
+}
+
+/// Parses a CIDR (`10.244.0.0/16`, `fd00::/64`).
+pub(crate) fn parse_cidr(s: &str) -> Result<ns_policy_core::netpol::Cidr, String> {
+    ns_policy_core::netpol::Cidr::parse(s)
+        .ok_or_else(|| format!("{s:?} is not a CIDR (e.g. 10.244.0.0/16 or fd00::/64)"))
 }
 
 /// Parses a size in bytes as a Kubernetes quantity (`256Mi`, `1Gi`, `500M`).

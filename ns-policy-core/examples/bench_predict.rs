@@ -127,7 +127,7 @@ fn main() {
     let t = Instant::now();
     let prediction = plan.predict(&ev, &ProbeIps::default());
     let predict = t.elapsed();
-    let allowed = prediction.values().iter().filter(|a| a.allowed).count();
+    let allowed = prediction.values().iter().filter(|a| a.allowed()).count();
     println!(
         "evaluator build: {}   predicted matrix: {} ({allowed} allowed, {} denied)",
         secs(build),

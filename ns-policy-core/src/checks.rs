@@ -178,6 +178,7 @@ checks! {
     "network-policy.allow-missing", NetworkPolicy, Error, "Traffic an allow of the profile permits is blocked";
     "network-policy.allow-drift", NetworkPolicy, Warning, "An allow of the profile is not present as the profile writes it";
     "network-policy.invalid", NetworkPolicy, Error, "A NetworkPolicy the API server would refuse (not applied, not evaluated)";
+    "network-policy.cluster-accept", NetworkPolicy, Error, "An Admin-tier cluster network policy accepts traffic from any namespace, overriding the namespace's NetworkPolicies";
     "network-dns.blocked", NetworkDns, Error, "Egress isolation blocks DNS (UDP and TCP)";
     "network-dns.udp-blocked", NetworkDns, Error, "Egress isolation blocks DNS over UDP";
     "network-dns.tcp-blocked", NetworkDns, Error, "Egress isolation blocks DNS over TCP";

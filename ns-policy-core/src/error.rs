@@ -84,9 +84,6 @@ pub enum ProbeInputError {
     /// Port 0.
     #[error("invalid port 0: ports are 1-65535")]
     PortZero,
-    /// A protocol the probe cannot test.
-    #[error("{0} is not supported by the live probe here")]
-    UnsupportedProtocol(String),
     /// An empty image.
     #[error("the probe image is empty")]
     EmptyImage,

@@ -32,8 +32,19 @@ pub(super) async fn run(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<Exi
     let plan = build_plan(g, args)?;
     if !args.files.is_empty() {
         let set = manifests::load_paths(&args.files, g.max_input_size)?;
-        let evaluator = offline_evaluator(&plan, &set)?;
-        let report = ProbeReport::offline(&plan, &evaluator, &ProbeIps::default());
+        let evaluator = offline_evaluator(&plan, &set)?.with_pod_cidrs(args.pod_cidrs.clone());
+        let mut ips = ProbeIps::default();
+        for (ns, ip) in &args.pod_ips {
+            if !plan.namespaces().contains(ns) {
+                anyhow::bail!(
+                    "--pod-ip {ns}={ip}: namespace {ns:?} is not probed (probed: {})",
+                    plan.namespaces().join(", ")
+                );
+            }
+            ips.servers.insert(ns.clone(), *ip);
+            ips.clients.insert(ns.clone(), *ip);
+        }
+        let report = ProbeReport::offline(&plan, &evaluator, &ips);
         return finish(args, &report, p);
     }
     run_live(g, args, &plan, p).await
@@ -53,6 +64,7 @@ fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
         protocol: match args.protocol {
             ProbeProtocol::Tcp => Protocol::Tcp,
             ProbeProtocol::Udp => Protocol::Udp,
+            ProbeProtocol::Sctp => Protocol::Sctp,
         },
         image: args
             .image
@@ -200,7 +212,10 @@ fn finish(args: &ProbeArgs, report: &ProbeReport, p: &Printer) -> Result<ExitSta
         ProbeOutcome::Ok => ExitStatus::Ok,
         ProbeOutcome::Mismatch | ProbeOutcome::NotIsolated => ExitStatus::Policy,
         ProbeOutcome::Errors => ExitStatus::Error,
-        ProbeOutcome::NotEnforced => ExitStatus::NotEnforced,
+        ProbeOutcome::NotEnforced | ProbeOutcome::ClusterPoliciesNotEnforced => {
+            ExitStatus::NotEnforced
+        }
+        ProbeOutcome::Unknown => ExitStatus::Policy,
     })
 }
 

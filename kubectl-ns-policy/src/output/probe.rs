@@ -2,7 +2,9 @@
 //! on every mismatch and error, `-o wide` rows, the verdict lines, and the
 //! progress events of a live run.
 
-use ns_policy_core::probe::{Mode, Outcome, ProbeEvent, ProbeOutcome, ProbeReport, ProbeResult};
+use ns_policy_core::probe::{
+    Connectivity, Mode, Outcome, ProbeEvent, ProbeOutcome, ProbeReport, ProbeResult,
+};
 
 use super::{paint, Paint};
 
@@ -71,8 +73,34 @@ pub(crate) fn verdict(report: &ProbeReport, outcome: ProbeOutcome) -> Option<Str
             "{} cell(s) could not be tested (see \"detail\")",
             report.summary.errors
         )),
+        ProbeOutcome::ClusterPoliciesNotEnforced => Some(cluster_not_enforced_message(report)),
+        ProbeOutcome::Unknown => Some(unknown_message(report)),
         _ => None,
     }
+}
+
+/// Why `--expect-isolated` cannot pass: cells whose isolation is unknown.
+pub(crate) fn unknown_message(report: &ProbeReport) -> String {
+    format!(
+        "isolation UNKNOWN for {} connection(s) between different namespaces: the policies deciding them are not all evaluated (see \"explanation\")",
+        report.summary.cross_namespace_unknown
+    )
+}
+
+/// The verdict when the cluster network policies are not enforced.
+pub(crate) fn cluster_not_enforced_message(report: &ProbeReport) -> String {
+    let changed = report
+        .results
+        .values()
+        .iter()
+        .chain(&report.external)
+        .filter(|r| r.without_cluster_policies.is_some() && r.observed.is_some())
+        .count();
+    format!(
+        "cluster network policies are present but NOT ENFORCED: all {changed} tested connection(s) they decide behaved as NetworkPolicies alone predict. \
+The network plugin accepts {} without enforcing them; no verdict that depends on them can be trusted.",
+        report.cluster_policies.join(", ")
+    )
 }
 
 /// The report as a table (`wide`: one row per cell too); when the plugin
@@ -87,7 +115,15 @@ pub(crate) fn table(
     if outcome == ProbeOutcome::NotEnforced {
         return format!("{}\n", not_enforced_message(report));
     }
-    render_table(report, wide, expect_isolated, color)
+    let table = render_table(report, wide, expect_isolated, color);
+    match outcome {
+        ProbeOutcome::ClusterPoliciesNotEnforced => format!(
+            "{}\n\n{table}",
+            paint(&cluster_not_enforced_message(report), Paint::Red, color)
+        ),
+        ProbeOutcome::Unknown => format!("{table}\n{}\n", unknown_message(report)),
+        _ => table,
+    }
 }
 
 pub(crate) fn not_enforced_message(report: &ProbeReport) -> String {
@@ -100,10 +136,13 @@ The cluster's network plugin accepts NetworkPolicy objects without enforcing the
 }
 
 /// Text of one cell: the observation (or prediction offline); a mismatch is
-/// `EXPECTED≠observed`.
+/// `EXPECTED≠observed`; an observation without a prediction (unknown) is
+/// `observed?`.
 fn mark(r: &ProbeResult, color: bool) -> String {
     match (r.observed, r.matches) {
+        (None, _) if r.expected == Connectivity::Unknown => paint("unknown", Paint::Yellow, color),
         (None, _) => r.expected.as_str().to_string(),
+        (Some(o), None) if o != Outcome::Error => format!("{}?", o.as_str()),
         (Some(Outcome::Error), _) => paint("error", Paint::Yellow, color),
         (Some(o), Some(false)) => paint(
             &format!("{}≠{}", r.expected.as_str().to_uppercase(), o.as_str()),
@@ -162,12 +201,43 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
                 }
             ));
             out.push_str(
-                "allow/deny: observed, as the NetworkPolicies predict; EXPECTED≠observed: differs from the prediction; error: could not be tested.\n",
+                "allow/deny: observed, as the policies predict; EXPECTED≠observed: differs from the prediction; allow?/deny?: observed, prediction unknown; error: could not be tested.\n",
             );
         }
     }
 
     let mut notes = Vec::new();
+    // Unknown predictions, one note per explanation (a CNI policy over a
+    // namespace makes every cell of it unknown for the same reason).
+    let mut unknown: Vec<(String, Vec<&ProbeResult>)> = Vec::new();
+    for r in report
+        .results
+        .values()
+        .iter()
+        .chain(&report.external)
+        .filter(|r| r.expected == Connectivity::Unknown)
+    {
+        match unknown.iter_mut().find(|(e, _)| *e == r.explanation) {
+            Some((_, cells)) => cells.push(r),
+            None => unknown.push((r.explanation.clone(), vec![r])),
+        }
+    }
+    for (why, cells) in &unknown {
+        let first = cells[0];
+        let more = if cells.len() > 1 {
+            format!(" and {} other cell(s)", cells.len() - 1)
+        } else {
+            String::new()
+        };
+        notes.push(format!(
+            "{}: {} -> {} port {}/{}{more}: {why}",
+            paint("UNKNOWN", Paint::Yellow, color),
+            first.from,
+            first.to,
+            first.port,
+            first.protocol,
+        ));
+    }
     for r in report.mismatches() {
         notes.push(format!(
             "{}: {} -> {} port {}/{}: predicted {}, observed {} ({}); {}",
@@ -232,17 +302,49 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
     let s = &report.summary;
     if report.mode == Mode::Live {
         out.push_str(&format!(
-            "\n{} cell(s): {} allow, {} deny, {} error(s), {} mismatch(es); policy enforcement: {}\n",
+            "\n{} cell(s): {} allow, {} deny, {} error(s), {} mismatch(es){}; policy enforcement: {}\n",
             s.cells,
             s.observed_allow,
             s.observed_deny,
             s.errors,
             s.mismatches,
+            if s.expected_unknown > 0 {
+                format!(", {} not predicted", s.expected_unknown)
+            } else {
+                String::new()
+            },
             match report.enforced {
                 Some(true) => "confirmed (a denied connection was blocked)",
                 Some(false) => "NOT enforced",
                 None if s.expected_deny == 0 => "unknown (the policies deny no probed connection)",
                 None => "unknown (no denied connection could be tested)",
+            }
+        ));
+        if !report.cluster_policies.is_empty() {
+            out.push_str(&format!(
+                "cluster network policies ({}): {}\n",
+                report.cluster_policies.len(),
+                match report.cluster_policies_enforced {
+                    Some(true) => "enforced (a connection they decide behaved as they say)",
+                    Some(false) => "NOT enforced",
+                    None => "enforcement unknown (they change no tested connection)",
+                }
+            ));
+        }
+    } else if s.expected_unknown > 0 || !report.cluster_policies.is_empty() {
+        out.push_str(&format!(
+            "\n{} cell(s): {} allow, {} deny, {} unknown{}\n",
+            s.cells,
+            s.expected_allow,
+            s.expected_deny,
+            s.expected_unknown,
+            if report.cluster_policies.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; cluster network policies: {}",
+                    report.cluster_policies.join(", ")
+                )
             }
         ));
     }
@@ -299,6 +401,7 @@ mod tests {
             port: 8080,
             protocol: Protocol::Tcp,
             expected,
+            without_cluster_policies: None,
             observed,
             matches: observed.map(|o| o.agrees_with(expected)),
             detail: observed.map(|o| o.as_str().to_string()),
@@ -331,6 +434,8 @@ mod tests {
             targets: Vec::new(),
             external: Vec::new(),
             enforced: Some(true),
+            cluster_policies: Vec::new(),
+            cluster_policies_enforced: None,
         };
         let text = render_table(&report, true, false, false);
         let lines: Vec<&str> = text.lines().collect();

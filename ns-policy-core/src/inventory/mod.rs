@@ -223,8 +223,8 @@ impl Inventory {
     }
 
     /// An evaluator over every namespace, NetworkPolicy, cluster policy and
-    /// CNI policy known (lists that are forbidden contribute nothing: the
-    /// caller reports them).
+    /// CNI policy known; a list that could not be read makes every decision
+    /// unknown, saying which.
     pub fn evaluator(&self) -> crate::netpol::Evaluator {
         let namespaces = self
             .namespaces
@@ -261,9 +261,22 @@ impl Inventory {
             .flatten()
             .map(|i| i.object.clone())
             .collect();
-        crate::netpol::Evaluator::new(namespaces, policies)
+        let mut e = crate::netpol::Evaluator::new(namespaces, policies)
             .with_cluster_policies(&cluster)
-            .with_cni_policies(&cni)
+            .with_cni_policies(&cni);
+        for (what, refused) in [
+            ("NetworkPolicies", self.network_policies.forbidden()),
+            (
+                "cluster network policies",
+                self.cluster_policies.forbidden(),
+            ),
+            ("CNI plugin policies", self.cni_policies.forbidden()),
+        ] {
+            if let Some(why) = refused {
+                e = e.with_unreadable(format!("{what} could not be read ({why})"));
+            }
+        }
+        e
     }
 
     /// Number of objects of known kinds plus ignored ones.

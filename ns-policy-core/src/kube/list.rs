@@ -78,6 +78,20 @@ pub(crate) async fn list_pages<K>(
 where
     K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug,
 {
+    list_pages_of(api, &kind.resource(), ns, selector).await
+}
+
+/// [`list_pages`] of a resource outside the kinds table (errors name
+/// `resource`).
+pub(crate) async fn list_pages_of<K>(
+    api: &Api<K>,
+    resource: &str,
+    ns: Option<&str>,
+    selector: Option<&str>,
+) -> Result<Vec<K>>
+where
+    K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug,
+{
     let mut items = Vec::new();
     let mut lp = ListParams::default().limit(PAGE_SIZE);
     if let Some(s) = selector {
@@ -87,7 +101,7 @@ where
         let list = api
             .list(&lp)
             .await
-            .map_err(|e| Error::from_kube("list", &kind.resource(), ns, e))?;
+            .map_err(|e| Error::from_kube("list", resource, ns, e))?;
         items.extend(list.items);
         match list.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => lp = lp.continue_token(&token),
@@ -172,7 +186,7 @@ pub async fn collect(
         let api = Api::all(client.clone());
         list_or_forbidden(&api, Kind::ClusterRoleBinding, None, None).await
     };
-    let (rq, lr, np, rb, roles, sa, pods, workloads, cr, crb) = futures::try_join!(
+    let (rq, lr, np, rb, roles, sa, pods, workloads, cr, crb, ext) = futures::try_join!(
         list_namespaced(client, scope, Kind::ResourceQuota),
         list_namespaced(client, scope, Kind::LimitRange),
         list_namespaced(client, scope, Kind::NetworkPolicy),
@@ -183,6 +197,7 @@ pub async fn collect(
         list_workloads(client, scope),
         cluster_roles,
         cluster_role_bindings,
+        super::netpol::list_extensions(client, scope),
     )?;
     Ok(Inventory {
         namespaces: namespaces.into_iter().map(Item::live).collect(),
@@ -196,6 +211,8 @@ pub async fn collect(
         service_accounts: sa,
         pods,
         workloads,
+        cluster_policies: ext.cluster_policies,
+        cni_policies: ext.cni_policies,
         ..Default::default()
     })
 }

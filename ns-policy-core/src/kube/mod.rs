@@ -8,6 +8,7 @@ pub mod audit;
 pub mod connect;
 pub mod gc;
 pub mod list;
+pub mod netpol;
 pub mod probe;
 pub mod psa;
 pub(crate) mod retry;

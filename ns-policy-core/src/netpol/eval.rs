@@ -161,6 +161,9 @@ pub struct Evaluator {
     cni_by_ns: HashMap<String, Vec<String>>,
     /// The ranges pod IPs are taken from, when known.
     pod_cidrs: Vec<Cidr>,
+    /// Policies that exist but could not be read (forbidden, unreadable):
+    /// every decision is unknown, naming them.
+    unreadable: Vec<String>,
 }
 
 impl Evaluator {
@@ -228,9 +231,37 @@ impl Evaluator {
         self
     }
 
-    /// True when cluster policies or CNI policies were given.
+    /// Says that policies which may decide traffic could not be read (a
+    /// forbidden LIST, an object this reader does not understand): every
+    /// decision is then unknown, with `reason`.
+    pub fn with_unreadable(mut self, reason: impl Into<String>) -> Self {
+        self.unreadable.push(reason.into());
+        self
+    }
+
+    /// What could not be read (see [`Evaluator::with_unreadable`]).
+    pub fn unreadable(&self) -> &[String] {
+        &self.unreadable
+    }
+
+    /// True when cluster policies were given.
     pub fn has_cluster_policies(&self) -> bool {
         !self.cluster.is_empty()
+    }
+
+    /// The cluster policies given (`ClusterNetworkPolicy/name`...), in
+    /// evaluation order.
+    pub fn cluster_policy_names(&self) -> Vec<String> {
+        self.cluster.iter().map(|c| c.reference.clone()).collect()
+    }
+
+    /// The same evaluator without its cluster policies: what NetworkPolicies
+    /// (and CNI policies) alone decide.
+    pub fn without_cluster_policies(&self) -> Evaluator {
+        Evaluator {
+            cluster: Vec::new(),
+            ..self.clone()
+        }
     }
 
     /// The CNI policies that may select pods of `namespace`.
@@ -315,6 +346,9 @@ impl Evaluator {
         let Endpoint::Pod(pod) = subject else {
             return Decision::Allow;
         };
+        if !self.unreadable.is_empty() {
+            return Decision::Unknown;
+        }
         if !self.cni.is_empty() && !self.cni_policies_of(&pod.namespace).is_empty() {
             return Decision::Unknown;
         }
@@ -403,6 +437,12 @@ impl Evaluator {
             passed: Vec::new(),
             unknown: None,
         };
+        if !self.unreadable.is_empty() {
+            v.decision = Decision::Unknown;
+            v.allowed = false;
+            v.unknown = Some(self.unreadable.join("; "));
+            return v;
+        }
         let cni = self.cni_policies_of(&pod.namespace);
         if !cni.is_empty() {
             v.decision = Decision::Unknown;

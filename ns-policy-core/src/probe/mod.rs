@@ -30,8 +30,8 @@ pub use plan::{ProbeIps, ProbeOptions, ProbePlan};
 pub(crate) use pods::{client_pod, fit_resources, server_pod, CLIENT_CONTAINER};
 pub(crate) use report::PARALLEL_THRESHOLD;
 pub use report::{
-    enforcement, Connectivity, Mode, Observation, Observed, Outcome, Predicted, Prediction,
-    ProbeOutcome, ProbeReport, ProbeResult, ProbeSummary,
+    cluster_enforcement, enforcement, Connectivity, Mode, Observation, Observed, Outcome,
+    Predicted, Prediction, ProbeOutcome, ProbeReport, ProbeResult, ProbeSummary,
 };
 
 use std::hash::{BuildHasher, Hasher};

@@ -21,7 +21,7 @@ pub struct ProbeOptions {
     pub namespaces: Vec<String>,
     /// Ports the servers listen on.
     pub ports: Vec<u16>,
-    /// TCP or UDP.
+    /// TCP, UDP or SCTP.
     pub protocol: Protocol,
     /// Image of the probe pods (agnhost).
     pub image: String,
@@ -58,7 +58,7 @@ pub struct ProbeIps {
 
 impl ProbePlan {
     /// Validates the options: at least one namespace, DNS-1123 names named
-    /// once, ports in 1..=65535 (duplicates dropped), TCP or UDP, an image,
+    /// once, ports in 1..=65535 (duplicates dropped), an image,
     /// a run id usable as a label value, and `--pod-label`s that do not
     /// override the probe's own labels.
     pub fn new(mut opts: ProbeOptions) -> Result<Self> {
@@ -80,9 +80,6 @@ impl ProbePlan {
         }
         let mut uniq = HashSet::new();
         opts.ports.retain(|p| uniq.insert(*p));
-        if opts.protocol == Protocol::Sctp {
-            return Err(ProbeInputError::UnsupportedProtocol("SCTP".into()).into());
-        }
         if opts.image.trim().is_empty() {
             return Err(ProbeInputError::EmptyImage.into());
         }
@@ -223,20 +220,22 @@ impl ProbePlan {
     /// target is outside the cluster's policies).
     pub fn predict_external(&self, evaluator: &Evaluator, ips: &ProbeIps) -> Vec<Predicted> {
         let (clients, _) = self.endpoints(ips);
+        let plain = evaluator
+            .has_cluster_policies()
+            .then(|| evaluator.without_cluster_policies());
+        let plain = plain.as_ref();
         clients
             .iter()
             .flat_map(|c| {
                 self.targets().iter().map(move |t| {
-                    let v = evaluator.evaluate(
+                    predicted(
+                        evaluator,
+                        plain,
                         c,
                         &Endpoint::External(t.ip()),
                         t.port(),
                         self.protocol(),
-                    );
-                    Predicted {
-                        allowed: v.allowed,
-                        explanation: v.explain(),
-                    }
+                    )
                 })
             })
             .collect()
@@ -247,6 +246,9 @@ impl ProbePlan {
     /// all cores).
     pub fn predict(&self, evaluator: &Evaluator, ips: &ProbeIps) -> Prediction {
         let (clients, servers) = self.endpoints(ips);
+        let plain = evaluator
+            .has_cluster_policies()
+            .then(|| evaluator.without_cluster_policies());
         let threads = if self.cell_count() < PARALLEL_THRESHOLD {
             1
         } else {
@@ -257,17 +259,36 @@ impl ProbePlan {
             self.ports().len(),
             threads,
             |cell| {
-                let v = evaluator.evaluate(
+                predicted(
+                    evaluator,
+                    plain.as_ref(),
                     &clients[cell.from],
                     &servers[cell.to],
                     self.ports()[cell.port],
                     self.protocol(),
-                );
-                Predicted {
-                    allowed: v.allowed,
-                    explanation: v.explain(),
-                }
+                )
             },
         )
+    }
+}
+
+/// One prediction, with what NetworkPolicies alone decide when `plain` (the
+/// evaluator without cluster policies) is given and decides otherwise.
+fn predicted(
+    evaluator: &Evaluator,
+    plain: Option<&Evaluator>,
+    from: &Endpoint,
+    to: &Endpoint,
+    port: u16,
+    protocol: Protocol,
+) -> Predicted {
+    let v = evaluator.evaluate(from, to, port, protocol);
+    let without_cluster_policies = plain
+        .map(|e| e.decide(from, to, port, protocol))
+        .filter(|d| *d != v.decision);
+    Predicted {
+        decision: v.decision,
+        explanation: v.explain(),
+        without_cluster_policies,
     }
 }

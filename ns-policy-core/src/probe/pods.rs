@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, ExecAction, Pod, PodSecurityContext, PodSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecurityContext, TCPSocketAction,
+    Capabilities, Container, ContainerPort, EnvVar, ExecAction, Pod, PodSecurityContext, PodSpec,
+    Probe, ResourceRequirements, SeccompProfile, SecurityContext, TCPSocketAction,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -85,6 +85,9 @@ fn container(name: String, image: &str, args: Vec<String>) -> Container {
         args: Some(args),
         resources: Some(resources()),
         security_context: Some(container_security()),
+        // A server that cannot listen (SCTP without kernel support) says
+        // why in its last log line: make that the termination message.
+        termination_message_policy: Some("FallbackToLogsOnError".to_string()),
         ..Default::default()
     }
 }
@@ -121,29 +124,38 @@ fn pod(plan: &ProbePlan, namespace: &str, role: Role, containers: Vec<Container>
     }
 }
 
-/// The server pod of `namespace`: one `agnhost serve-hostname` container per
-/// port, each with a named container port and a readiness probe on it, so a
-/// Ready server is known to listen.
+/// The server pod of `namespace`: one container per port (`agnhost
+/// serve-hostname` for TCP and UDP, `agnhost porter` for SCTP, which
+/// serve-hostname lacks), each with a named container port and a readiness
+/// probe on it, so a Ready server is known to listen.
 pub(crate) fn server_pod(plan: &ProbePlan, namespace: &str) -> Pod {
     let protocol = plan.protocol();
     let containers = plan
         .ports()
         .iter()
         .map(|&port| {
-            let flag = match protocol {
-                Protocol::Udp => "--udp",
-                _ => "--tcp",
-            };
-            let mut c = container(
-                server_container_name(port),
-                plan.image(),
-                vec![
+            let args = match protocol {
+                Protocol::Sctp => vec!["porter".to_string()],
+                Protocol::Udp | Protocol::Tcp => vec![
                     "serve-hostname".to_string(),
-                    flag.to_string(),
+                    if protocol == Protocol::Udp {
+                        "--udp"
+                    } else {
+                        "--tcp"
+                    }
+                    .to_string(),
                     "--http=false".to_string(),
                     format!("--port={port}"),
                 ],
-            );
+            };
+            let mut c = container(server_container_name(port), plan.image(), args);
+            if protocol == Protocol::Sctp {
+                c.env = Some(vec![EnvVar {
+                    name: format!("SERVE_SCTP_PORT_{port}"),
+                    value: Some(plan.pod_name(Role::Server)),
+                    value_from: None,
+                }]);
+            }
             c.ports = Some(vec![ContainerPort {
                 name: Some(port_name(protocol, port)),
                 container_port: i32::from(port),
@@ -157,18 +169,18 @@ pub(crate) fn server_pod(plan: &ProbePlan, namespace: &str) -> Pod {
                 ..Default::default()
             };
             match protocol {
-                Protocol::Udp => {
+                Protocol::Udp | Protocol::Sctp => {
                     probe.exec = Some(ExecAction {
                         command: Some(vec![
                             "/agnhost".to_string(),
                             "connect".to_string(),
                             format!("127.0.0.1:{port}"),
-                            "--protocol=udp".to_string(),
+                            format!("--protocol={}", protocol.as_str().to_ascii_lowercase()),
                             "--timeout=1s".to_string(),
                         ]),
                     });
                 }
-                _ => {
+                Protocol::Tcp => {
                     probe.tcp_socket = Some(TCPSocketAction {
                         port: IntOrString::Int(i32::from(port)),
                         host: None,

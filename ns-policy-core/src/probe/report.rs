@@ -4,21 +4,33 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Matrix, ProbeIps, ProbePlan, REPORT_API_VERSION, REPORT_KIND};
-use crate::netpol::{Evaluator, Protocol};
+use crate::netpol::{Decision, Evaluator, Protocol};
 
 /// The prediction of one cell.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Predicted {
-    /// The policies allow the connection.
-    pub allowed: bool,
+    /// Allowed, denied, or unknown (a CNI policy, an address that may or
+    /// may not be in a block, cluster policies of one priority disagreeing).
+    pub decision: Decision,
     /// Which policies decide it ([`crate::netpol::Verdict::explain`]).
     pub explanation: String,
+    /// When cluster network policies were given and the decision without
+    /// them (NetworkPolicies alone) differs: that decision. Cells where it
+    /// is set tell whether the network plugin enforces the cluster tiers.
+    pub without_cluster_policies: Option<Decision>,
+}
+
+impl Predicted {
+    /// The decision is [`Decision::Allow`].
+    pub fn allowed(&self) -> bool {
+        self.decision == Decision::Allow
+    }
 }
 
 /// The predicted matrix.
 pub type Prediction = Matrix<Predicted>;
 
-/// Allowed or denied.
+/// Allowed, denied, or not known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Connectivity {
@@ -26,6 +38,10 @@ pub enum Connectivity {
     Allow,
     /// The connection is denied.
     Deny,
+    /// The policies that decide it are not all evaluated (CNI policies), or
+    /// the answer depends on what is not known (a pod's IP against an
+    /// `ipBlock`, same-priority cluster policies that disagree).
+    Unknown,
 }
 
 impl Connectivity {
@@ -37,11 +53,20 @@ impl Connectivity {
             Connectivity::Deny
         }
     }
-    /// `allow` or `deny`.
+    /// From an evaluator decision.
+    pub fn from_decision(d: Decision) -> Self {
+        match d {
+            Decision::Allow => Connectivity::Allow,
+            Decision::Deny => Connectivity::Deny,
+            Decision::Unknown => Connectivity::Unknown,
+        }
+    }
+    /// `allow`, `deny` or `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             Connectivity::Allow => "allow",
             Connectivity::Deny => "deny",
+            Connectivity::Unknown => "unknown",
         }
     }
 }
@@ -68,7 +93,9 @@ impl Outcome {
         }
     }
 
-    /// Whether this outcome agrees with `expected` (errors never do).
+    /// Whether this outcome agrees with `expected` (errors never do, nor
+    /// does anything agree with an unknown prediction: there is nothing to
+    /// compare with).
     pub fn agrees_with(self, expected: Connectivity) -> bool {
         matches!(
             (self, expected),
@@ -100,6 +127,17 @@ impl Observation {
             (Outcome::Deny, "timeout".to_string())
         } else if text.starts_with("REFUSED") {
             (Outcome::Deny, "refused".to_string())
+        } else if text.starts_with("OTHER") && text.contains("connection refused") {
+            // SCTP refusals (ABORT) come as OTHER.
+            (Outcome::Deny, "refused".to_string())
+        } else if text.contains("protocol not supported") {
+            (
+                Outcome::Error,
+                format!(
+                    "SCTP unsupported on the client's node ({})",
+                    text.lines().next().unwrap_or(text)
+                ),
+            )
         } else if text.contains("no route to host") || text.contains("host is unreachable") {
             // REJECT with icmp-host-prohibited; the server was Ready.
             (Outcome::Deny, "rejected (no route to host)".to_string())
@@ -153,11 +191,16 @@ pub struct ProbeResult {
     pub port: u16,
     /// Protocol.
     pub protocol: Protocol,
-    /// Predicted by the NetworkPolicies.
+    /// Predicted by the policies (`unknown` when it cannot be told).
     pub expected: Connectivity,
+    /// NetworkPolicies alone predict otherwise: only set when cluster
+    /// network policies change this cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub without_cluster_policies: Option<Connectivity>,
     /// Observed (`null` offline).
     pub observed: Option<Outcome>,
-    /// Observed equals expected (`null` offline; `false` for errors).
+    /// Observed equals expected (`null` offline or when the prediction is
+    /// unknown; `false` for errors).
     #[serde(rename = "match")]
     pub matches: Option<bool>,
     /// `connected`, `timeout`, `refused`, an error (`null` offline).
@@ -176,6 +219,18 @@ impl ProbeResult {
                 None => self.expected == Connectivity::Allow,
             }
     }
+
+    /// A connection between different namespaces whose isolation is not
+    /// known: offline with an unknown prediction, live with an error and a
+    /// prediction other than deny.
+    pub fn cross_namespace_unknown(&self) -> bool {
+        self.from != self.to
+            && match self.observed {
+                None => self.expected == Connectivity::Unknown,
+                Some(Outcome::Error) => self.expected != Connectivity::Deny,
+                Some(_) => false,
+            }
+    }
 }
 
 /// Counts over the results.
@@ -188,6 +243,9 @@ pub struct ProbeSummary {
     pub expected_allow: usize,
     /// Predicted deny.
     pub expected_deny: usize,
+    /// Prediction unknown.
+    #[serde(default)]
+    pub expected_unknown: usize,
     /// Observed allow.
     pub observed_allow: usize,
     /// Observed deny.
@@ -199,6 +257,11 @@ pub struct ProbeSummary {
     /// Connections between different namespaces observed allowed (offline:
     /// predicted allowed).
     pub cross_namespace_allowed: usize,
+    /// Connections between different namespaces neither observed (errors,
+    /// offline) nor predicted with certainty: isolation of these is not
+    /// proven.
+    #[serde(default)]
+    pub cross_namespace_unknown: usize,
 }
 
 /// The probe report (`-o json|yaml`).
@@ -235,6 +298,14 @@ pub struct ProbeReport {
     /// run can tell (`null` offline or when no predicted-deny cell was
     /// observed).
     pub enforced: Option<bool>,
+    /// Cluster network policies given to the prediction (`ClusterNetworkPolicy/x`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cluster_policies: Vec<String>,
+    /// Whether the network plugin enforces the cluster network policies, as
+    /// far as the run can tell from the cells they change (`null` offline,
+    /// without cluster policies, or when no such cell was observed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_policies_enforced: Option<bool>,
 }
 
 /// A report as read from JSON/YAML, before its results are shaped into a
@@ -257,6 +328,10 @@ struct RawReport {
     external: Vec<ProbeResult>,
     summary: ProbeSummary,
     enforced: Option<bool>,
+    #[serde(default)]
+    cluster_policies: Vec<String>,
+    #[serde(default)]
+    cluster_policies_enforced: Option<bool>,
 }
 
 impl TryFrom<RawReport> for ProbeReport {
@@ -278,6 +353,8 @@ impl TryFrom<RawReport> for ProbeReport {
             external: r.external,
             summary: r.summary,
             enforced: r.enforced,
+            cluster_policies: r.cluster_policies,
+            cluster_policies_enforced: r.cluster_policies_enforced,
         })
     }
 }
@@ -298,6 +375,12 @@ pub enum ProbeOutcome {
     Errors,
     /// Policies deny, yet every predicted-deny cell connected.
     NotEnforced,
+    /// Cluster network policies change some cells, yet every such cell
+    /// behaved as NetworkPolicies alone predict.
+    ClusterPoliciesNotEnforced,
+    /// `--expect-isolated`, nothing between namespaces observed or
+    /// predicted open, but some cells' isolation is not known.
+    Unknown,
 }
 
 /// Enforcement as seen on `(expected, observed)` pairs: `None` when no
@@ -325,6 +408,34 @@ where
     any.then_some(denied_seen)
 }
 
+/// Enforcement of the cluster tiers on `(expected, NetworkPolicies-only
+/// expectation, observed)` of the cells they change: `None` when no such
+/// cell has an allow/deny observation, `Some(false)` when every such
+/// observation follows the NetworkPolicies-only expectation, `Some(true)`
+/// otherwise.
+pub fn cluster_enforcement<I>(cells: I) -> Option<bool>
+where
+    I: IntoIterator<Item = (Connectivity, Option<Connectivity>, Option<Outcome>)>,
+{
+    let mut seen = false;
+    for (expected, without, observed) in cells {
+        let (Some(without), Some(observed)) = (without, observed) else {
+            continue;
+        };
+        if expected == Connectivity::Unknown || without == Connectivity::Unknown {
+            continue;
+        }
+        if observed == Outcome::Error {
+            continue;
+        }
+        seen = true;
+        if !observed.agrees_with(without) {
+            return Some(true);
+        }
+    }
+    seen.then_some(false)
+}
+
 /// What a live run observed: the matrix, and the `--target` rows.
 #[derive(Clone, Debug)]
 pub struct Observed {
@@ -342,15 +453,20 @@ fn result(
     predicted: &Predicted,
     obs: Option<&Observation>,
 ) -> ProbeResult {
-    let expected = Connectivity::from_allowed(predicted.allowed);
+    let expected = Connectivity::from_decision(predicted.decision);
     ProbeResult {
         from: from.to_string(),
         to,
         port,
         protocol,
         expected,
+        without_cluster_policies: predicted
+            .without_cluster_policies
+            .map(Connectivity::from_decision),
         observed: obs.map(|o| o.outcome),
-        matches: obs.map(|o| o.outcome.agrees_with(expected)),
+        matches: obs
+            .filter(|_| expected != Connectivity::Unknown)
+            .map(|o| o.outcome.agrees_with(expected)),
         detail: obs.map(|o| o.detail.clone()),
         explanation: predicted.explanation.clone(),
     }
@@ -361,6 +477,7 @@ impl ProbeReport {
         plan: &ProbePlan,
         prediction: &Prediction,
         external_prediction: &[Predicted],
+        cluster_policies: &[String],
         observed: Option<&Observed>,
     ) -> Self {
         let results = prediction.map(|cell, predicted| {
@@ -396,6 +513,7 @@ impl ProbeReport {
             match result.expected {
                 Connectivity::Allow => summary.expected_allow += 1,
                 Connectivity::Deny => summary.expected_deny += 1,
+                Connectivity::Unknown => summary.expected_unknown += 1,
             }
             match result.observed {
                 Some(Outcome::Allow) => summary.observed_allow += 1,
@@ -413,6 +531,20 @@ impl ProbeReport {
             .iter()
             .filter(|r| r.cross_namespace_allowed())
             .count();
+        summary.cross_namespace_unknown = results
+            .values()
+            .iter()
+            .filter(|r| r.cross_namespace_unknown())
+            .count();
+        let cluster_policies_enforced = observed.and_then(|_| {
+            cluster_enforcement(
+                results
+                    .values()
+                    .iter()
+                    .chain(&external)
+                    .map(|r| (r.expected, r.without_cluster_policies, r.observed)),
+            )
+        });
         let enforced = observed.and_then(|_| {
             enforcement(
                 results
@@ -439,6 +571,8 @@ impl ProbeReport {
             external,
             summary,
             enforced,
+            cluster_policies: cluster_policies.to_vec(),
+            cluster_policies_enforced,
         }
     }
 
@@ -448,19 +582,28 @@ impl ProbeReport {
             plan,
             &plan.predict(evaluator, ips),
             &plan.predict_external(evaluator, ips),
+            &evaluator.cluster_policy_names(),
             None,
         )
     }
 
     /// Prediction and observations, cell by cell (`external_prediction` is
-    /// [`ProbePlan::predict_external`]).
+    /// [`ProbePlan::predict_external`], `cluster_policies` the cluster
+    /// network policies the prediction used).
     pub fn live(
         plan: &ProbePlan,
         prediction: &Prediction,
         external_prediction: &[Predicted],
+        cluster_policies: &[String],
         observed: &Observed,
     ) -> Self {
-        Self::build(plan, prediction, external_prediction, Some(observed))
+        Self::build(
+            plan,
+            prediction,
+            external_prediction,
+            cluster_policies,
+            Some(observed),
+        )
     }
 
     /// Results whose observation differs from the prediction (errors
@@ -473,11 +616,17 @@ impl ProbeReport {
             .filter(|r| r.observed.is_some_and(|o| o != Outcome::Error) && r.matches == Some(false))
     }
 
-    /// The exit decision: not enforced first, then mismatches, then (with
-    /// `expect_isolated`) cross-namespace connections, then untested cells.
+    /// The exit decision: NetworkPolicies not enforced first, then cluster
+    /// policies not enforced, then mismatches, then (with
+    /// `expect_isolated`) cross-namespace connections, then untested cells,
+    /// then (with `expect_isolated`) cross-namespace cells of unknown
+    /// isolation.
     pub fn outcome(&self, expect_isolated: bool) -> ProbeOutcome {
         if self.enforced == Some(false) {
             return ProbeOutcome::NotEnforced;
+        }
+        if self.cluster_policies_enforced == Some(false) {
+            return ProbeOutcome::ClusterPoliciesNotEnforced;
         }
         if self.summary.mismatches > 0 {
             return ProbeOutcome::Mismatch;
@@ -487,6 +636,9 @@ impl ProbeReport {
         }
         if self.summary.errors > 0 {
             return ProbeOutcome::Errors;
+        }
+        if expect_isolated && self.summary.cross_namespace_unknown > 0 {
+            return ProbeOutcome::Unknown;
         }
         ProbeOutcome::Ok
     }

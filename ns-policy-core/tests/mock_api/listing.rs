@@ -78,6 +78,11 @@ async fn collect_with(
                 .into_iter()
                 .map(move |r| step(Method::GET, &path, r))
         })
+        .chain(std::iter::once(step(
+            Method::GET,
+            "/apis",
+            ok(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": []})),
+        )))
         .collect();
     let scope = list::Scope::Namespaces(vec![NS.to_string()]);
     with_api(steps, |c| async move {
@@ -153,7 +158,10 @@ async fn list_follows_continue_tokens() {
         .filter_map(|p| p.object.metadata.name.as_deref())
         .collect();
     assert_eq!(pods, ["web-1", "web-2", "web-3"]);
-    assert!(seen.iter().all(|r| r.param("limit") == Some("500")));
+    assert!(seen
+        .iter()
+        .filter(|r| r.path != "/apis")
+        .all(|r| r.param("limit") == Some("500")));
     let pod_pages: Vec<Option<&str>> = seen
         .iter()
         .filter(|r| r.path.ends_with("/pods"))
@@ -179,7 +187,7 @@ async fn forbidden_list_becomes_unknown_not_an_error() {
     })
     .await;
     let inventory = inventory.expect("a forbidden list is no error");
-    assert_eq!(seen.len(), COLLECTED.len());
+    assert_eq!(seen.len(), COLLECTED.len() + 1);
     let refused = inventory
         .network_policies
         .forbidden()
@@ -206,4 +214,168 @@ async fn forbidden_list_becomes_unknown_not_an_error() {
     ] {
         assert_eq!(known, None);
     }
+}
+
+fn group(name: &str, versions: &[&str]) -> Value {
+    json!({
+        "name": name,
+        "versions": versions.iter().map(|v| json!({"groupVersion": format!("{name}/{v}"), "version": v})).collect::<Vec<_>>(),
+        "preferredVersion": {"groupVersion": format!("{name}/{}", versions[0]), "version": versions[0]},
+    })
+}
+
+fn resources(gv: &str, kinds: &[(&str, &str, bool)]) -> Reply {
+    ok(json!({
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": gv,
+        "resources": kinds.iter().map(|(plural, kind, namespaced)| json!({
+            "name": plural, "singularName": "", "namespaced": namespaced, "kind": kind,
+            "verbs": ["get", "list", "watch"],
+        })).chain(std::iter::once(json!({
+            "name": "clusternetworkpolicies/status", "singularName": "", "namespaced": false,
+            "kind": "ClusterNetworkPolicy", "verbs": ["get"],
+        }))).collect::<Vec<_>>(),
+    }))
+}
+
+#[tokio::test]
+async fn cluster_and_cni_policies_are_found_by_discovery_and_listed_once() {
+    let cnp = json!({
+        "apiVersion": "policy.networking.k8s.io/v1beta1", "kind": "ClusterNetworkPolicy",
+        "metadata": {"name": "baseline-deny", "resourceVersion": "1"},
+        "spec": {"tier": "Baseline", "priority": 10, "subject": {"namespaces": {}},
+                 "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}]},
+    });
+    let anp = json!({
+        "apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+        "metadata": {"name": "monitoring", "resourceVersion": "2"},
+        "spec": {"priority": 3, "subject": {"namespaces": {}},
+                 "ingress": [{"action": "Allow", "from": [{"namespaces": {"matchLabels": {"team": "mon"}}}]}]},
+    });
+    let steps = vec![
+        step(
+            Method::GET,
+            "/apis",
+            ok(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+                group("apps", &["v1"]),
+                group("policy.networking.k8s.io", &["v1beta1", "v1alpha2", "v1alpha1"]),
+                group("cilium.io", &["v2"]),
+            ]})),
+        ),
+        step(
+            Method::GET,
+            "/apis/policy.networking.k8s.io/v1beta1",
+            resources(
+                "policy.networking.k8s.io/v1beta1",
+                &[("clusternetworkpolicies", "ClusterNetworkPolicy", false)],
+            ),
+        ),
+        step(
+            Method::GET,
+            "/apis/policy.networking.k8s.io/v1alpha2",
+            resources(
+                "policy.networking.k8s.io/v1alpha2",
+                &[("clusternetworkpolicies", "ClusterNetworkPolicy", false)],
+            ),
+        ),
+        step(
+            Method::GET,
+            "/apis/policy.networking.k8s.io/v1alpha1",
+            resources(
+                "policy.networking.k8s.io/v1alpha1",
+                &[
+                    ("adminnetworkpolicies", "AdminNetworkPolicy", false),
+                    ("baselineadminnetworkpolicies", "BaselineAdminNetworkPolicy", false),
+                ],
+            ),
+        ),
+        step(
+            Method::GET,
+            "/apis/cilium.io/v2",
+            resources(
+                "cilium.io/v2",
+                &[
+                    ("ciliumnetworkpolicies", "CiliumNetworkPolicy", true),
+                    ("ciliumendpoints", "CiliumEndpoint", true),
+                ],
+            ),
+        ),
+        step(
+            Method::GET,
+            "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies",
+            list_of("ClusterNetworkPolicyList", vec![cnp], ""),
+        ),
+        step(
+            Method::GET,
+            "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies",
+            list_of("AdminNetworkPolicyList", vec![anp], ""),
+        ),
+        step(
+            Method::GET,
+            "/apis/policy.networking.k8s.io/v1alpha1/baselineadminnetworkpolicies",
+            list_of("BaselineAdminNetworkPolicyList", Vec::new(), ""),
+        ),
+        step(
+            Method::GET,
+            format!("/apis/cilium.io/v2/namespaces/{NS}/ciliumnetworkpolicies"),
+            status(
+                403,
+                "Forbidden",
+                "ciliumnetworkpolicies.cilium.io is forbidden: User \"dev\" cannot list resource \"ciliumnetworkpolicies\"",
+            ),
+        ),
+    ];
+    let scope = list::Scope::Namespaces(vec![NS.to_string()]);
+    let (ext, seen) = with_api(steps, |c| async move {
+        ns_policy_core::kube::netpol::list_extensions(&c, &scope).await
+    })
+    .await;
+    let ext = ext.expect("listed");
+    let names: Vec<String> = ext
+        .cluster_policies
+        .known()
+        .expect("cluster policies known")
+        .iter()
+        .map(|i| i.object.reference())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ClusterNetworkPolicy/baseline-deny",
+            "AdminNetworkPolicy/monitoring"
+        ]
+    );
+    // Served in two versions, listed in the preferred one only.
+    assert!(!seen
+        .iter()
+        .any(|r| r.path == "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies"));
+    let refused = ext
+        .cni_policies
+        .forbidden()
+        .expect("cilium policies unknown");
+    assert!(
+        refused.contains("ciliumnetworkpolicies.cilium.io"),
+        "{refused}"
+    );
+    assert!(ext
+        .served
+        .contains(&"CiliumNetworkPolicy.cilium.io/v2".to_string()));
+}
+
+#[tokio::test]
+async fn a_cluster_without_these_groups_lists_nothing_more() {
+    let steps = vec![step(
+        Method::GET,
+        "/apis",
+        ok(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": [group("apps", &["v1"])]})),
+    )];
+    let (ext, seen) = with_api(steps, |c| async move {
+        ns_policy_core::kube::netpol::list_extensions(&c, &list::Scope::Cluster).await
+    })
+    .await;
+    let ext = ext.expect("listed");
+    assert_eq!(ext.cluster_policies.known().map(Vec::len), Some(0));
+    assert_eq!(ext.cni_policies.known().map(Vec::len), Some(0));
+    assert_eq!(seen.len(), 1);
 }

@@ -231,3 +231,36 @@ builds_cached() {
   stamp_ok "$BIN/kube-router" "${KUBE_ROUTER_VERSION} recipe ${BUILD_RECIPE}" &&
   stamp_ok "$BIN/pause" "pause recipe ${BUILD_RECIPE}"
 }
+
+# The CRDs the e2e tests create objects of (kube-router enforces none of
+# them: tests check that the tools say so). Copied out of the Go module
+# cache once per version.
+fetch_crds() {
+  local stamp="netpol ${NETPOL_API_VERSION} ${NETPOL_API_V1ALPHA1_VERSION}"
+  [[ -f $CRDS/stamp && $(cat "$CRDS/stamp") == "$stamp" ]] && return 0
+  ensure_go
+  mkdir -p "$CRDS" "$CACHE/src/crds"
+  local dir
+  module_dir() {
+    (cd "$CACHE/src/crds" && go mod download -json "$1") | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
+  }
+  log "downloading sigs.k8s.io/network-policy-api ${NETPOL_API_VERSION} and ${NETPOL_API_V1ALPHA1_VERSION}"
+  dir=$(module_dir "sigs.k8s.io/network-policy-api@${NETPOL_API_VERSION}")
+  [[ -n $dir ]] || die "sigs.k8s.io/network-policy-api@${NETPOL_API_VERSION} not downloaded"
+  install -m 0644 "$dir/config/crd/standard/policy.networking.k8s.io_clusternetworkpolicies.yaml" "$CRDS/"
+  dir=$(module_dir "sigs.k8s.io/network-policy-api@${NETPOL_API_V1ALPHA1_VERSION}")
+  [[ -n $dir ]] || die "sigs.k8s.io/network-policy-api@${NETPOL_API_V1ALPHA1_VERSION} not downloaded"
+  install -m 0644 "$dir/config/crd/standard/policy.networking.k8s.io_adminnetworkpolicies.yaml" \
+    "$dir/config/crd/standard/policy.networking.k8s.io_baselineadminnetworkpolicies.yaml" "$CRDS/"
+  echo "$stamp" > "$CRDS/stamp"
+}
+
+# Creates the CRDs (idempotent) and waits until they are served.
+install_crds() {
+  fetch_crds
+  kubectl_admin apply --server-side --force-conflicts -f "$CRDS" >/dev/null || fail apiserver "cannot create CRDs"
+  kubectl_admin wait --for=condition=Established --timeout=60s \
+    crd/clusternetworkpolicies.policy.networking.k8s.io \
+    crd/adminnetworkpolicies.policy.networking.k8s.io \
+    crd/baselineadminnetworkpolicies.policy.networking.k8s.io >/dev/null || fail apiserver "CRDs not established"
+}

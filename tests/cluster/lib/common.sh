@@ -12,6 +12,8 @@ KUBE_ROUTER_NETLINK_VERSION=v1.3.1  # replaces a netlink pseudo-version the prox
 AGNHOST_IMAGE_VERSION=2.53      # test/images/agnhost/VERSION of the k8s tag (checked at build)
 PAUSE_IMAGE=registry.k8s.io/pause:3.10
 BUSYBOX_IMAGE=docker.io/library/busybox:stable
+NETPOL_API_VERSION=v0.3.0       # sigs.k8s.io/network-policy-api: ClusterNetworkPolicy CRD (v1alpha2, v1beta1)
+NETPOL_API_V1ALPHA1_VERSION=v0.1.7  # the last release with AdminNetworkPolicy/BaselineAdminNetworkPolicy (v1alpha1)
 AGNHOST_IMAGE=registry.k8s.io/e2e-test-images/agnhost:${AGNHOST_IMAGE_VERSION}
 # Bump when the build recipe changes, so cached binaries/images are rebuilt.
 BUILD_RECIPE=3
@@ -21,6 +23,7 @@ CACHE=${NSP_CLUSTER_CACHE:-/var/cache/ns-policy-cluster}
 STATE=${NSP_CLUSTER_STATE:-/var/lib/ns-policy-cluster}
 BIN=$CACHE/bin
 IMAGES=$CACHE/images
+CRDS=$CACHE/crds
 
 # ----------------------------------------------------------------- network --
 NODE_NAME=nsp-node

@@ -79,6 +79,7 @@ cmd_up() {
   [[ $EUID -eq 0 ]] || die "must run as root"
   if [[ -d $RUN ]] && healthy; then
     log "cluster already up and healthy"
+    install_crds
     echo "KUBECONFIG=$ADMIN_KUBECONFIG"
     return 0
   fi
@@ -162,6 +163,8 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-
 subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: User, name: system:kube-router}
 EOF
+  log "creating CRDs (cluster network policies)"
+  install_crds
   # kube-router refuses to start before its Node object exists
   wait_for kubelet 120 "node ${NODE_NAME} registered" kubectl_admin get node "$NODE_NAME"
   start kube-router "$BIN/kube-router" --run-firewall=true --run-router=false --run-service-proxy=false \

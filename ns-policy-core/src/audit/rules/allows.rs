@@ -13,6 +13,7 @@ impl Ctx<'_, '_> {
         live: &[NetworkPolicy],
         ns_labels: &BTreeMap<String, String>,
         pols: &[&Item<NetworkPolicy>],
+        cluster: &[crate::netpol::ClusterPolicy],
         isolated: (bool, bool),
     ) {
         let ns = self.ns;
@@ -34,14 +35,15 @@ impl Ctx<'_, '_> {
             .iter()
             .map(|want| witness::samples(want, ns, ns_labels, &mut namespaces))
             .collect();
-        let evaluator = Evaluator::new(namespaces, live.to_vec());
+        let evaluator = Evaluator::new(namespaces, live.to_vec()).with_cluster_policies(cluster);
         let live_normalized: Vec<serde_json::Value> =
             live.iter().map(witness::normalized).collect();
         for (want, samples) in expected.iter().zip(&samples) {
             let name = name_of(&want.metadata).to_string();
             let same_named = pols.iter().find(|p| name_of(&p.object.metadata) == name);
             let source = same_named.and_then(|p| p.source.as_ref());
-            let blocked: Vec<(String, String)> = samples
+            let mut undecided: Option<String> = None;
+            let blocked: Vec<(String, String, Option<String>)> = samples
                 .iter()
                 .filter_map(|s| {
                     let (from, to) = s.ends();
@@ -50,15 +52,50 @@ impl Ctx<'_, '_> {
                         Direction::Ingress => v.ingress,
                         Direction::Egress => v.egress,
                     };
-                    (!d.allowed).then(|| (s.description.clone(), d.explain()))
+                    match d.decision {
+                        crate::netpol::Decision::Allow => None,
+                        crate::netpol::Decision::Unknown => {
+                            undecided.get_or_insert_with(|| {
+                                format!("{}: {}", s.description, d.explain())
+                            });
+                            None
+                        }
+                        crate::netpol::Decision::Deny => Some((
+                            s.description.clone(),
+                            d.explain(),
+                            d.cluster_rule
+                                .as_ref()
+                                .filter(|r| r.tier == crate::netpol::Tier::Admin)
+                                .map(|r| r.policy.clone()),
+                        )),
+                    }
                 })
                 .collect();
-            if let Some((what, why)) = blocked.first() {
+            if blocked.is_empty() {
+                if let Some(why) = undecided {
+                    self.unknown("network-policy.allow-missing", &why);
+                    continue;
+                }
+            }
+            if let Some((what, why, by_cluster)) = blocked.first() {
                 let more = match blocked.len() {
                     1 => String::new(),
                     n => format!(" ({} more blocked)", n - 1),
                 };
-                let fix = self.fix_with("NetworkPolicy", &name);
+                // An Admin-tier Deny is decided before NetworkPolicies: no
+                // NetworkPolicy of the namespace can fix it (a Baseline-tier
+                // one is overridden by the profile's NetworkPolicies).
+                let fix = match by_cluster {
+                    Some(policy) => {
+                        let (kind, pname) = policy.split_once('/').unwrap_or((policy, ""));
+                        format!(
+                            "{policy} denies it before NetworkPolicies are consulted: the cluster admins must let it through \
+                             (a Pass or Accept rule for this traffic; kubectl edit {} {pname})",
+                            kind.to_lowercase()
+                        )
+                    }
+                    None => self.fix_with("NetworkPolicy", &name),
+                };
                 self.push(
                     "network-policy.allow-missing",
                     Severity::Error,

@@ -11,6 +11,7 @@ mod pod_security;
 mod quota;
 mod rbac;
 mod rbac_drift;
+mod tiers;
 mod workloads;
 
 use std::borrow::Cow;

@@ -1,21 +1,30 @@
-//! NetworkPolicy isolation, open rules and DNS egress, judged by the evaluator.
+//! NetworkPolicy isolation, open rules and DNS egress, judged by the
+//! evaluator, with the cluster network policy tiers; CNI plugin policies
+//! make these checks unknown.
 
+use super::tiers::{self, TierIsolation};
 use super::*;
-use crate::netpol::witness;
+use crate::netpol::{witness, Decision};
+
+/// The checks the network policies of a namespace decide (all unknown when
+/// they cannot be decided).
+const NETWORK_CHECKS: [&str; 8] = [
+    "network-policy.ingress-not-isolated",
+    "network-policy.egress-not-isolated",
+    "network-policy.pod-not-isolated",
+    "network-policy.open-rule",
+    "network-policy.allow-missing",
+    "network-policy.allow-drift",
+    "network-policy.cluster-accept",
+    "network-dns.blocked",
+];
 
 impl Ctx<'_, '_> {
     pub(super) fn network(&mut self) {
         let pols = match &self.snap.network_policies {
             Access::Known(p) => p,
             Access::Forbidden(m) => {
-                for id in [
-                    "network-policy.ingress-not-isolated",
-                    "network-policy.egress-not-isolated",
-                    "network-policy.open-rule",
-                    "network-policy.allow-missing",
-                    "network-policy.allow-drift",
-                    "network-dns.blocked",
-                ] {
+                for id in NETWORK_CHECKS {
                     self.unknown(id, m);
                 }
                 return;
@@ -48,6 +57,13 @@ impl Ctx<'_, '_> {
                 p.source.as_ref(),
             );
         }
+        if let Some(why) = self.undecidable_network() {
+            for id in NETWORK_CHECKS {
+                self.unknown(id, &why);
+            }
+            return;
+        }
+        let cluster = self.cluster_policies();
         let pols = &valid;
         let owned: Vec<NetworkPolicy> = pols
             .iter()
@@ -71,20 +87,52 @@ impl Ctx<'_, '_> {
                 Direction::Egress => crate::baseline::PolicyType::Egress,
             })
         };
-        for (dir, isolated) in [
-            (Direction::Ingress, iso.ingress_isolated()),
-            (Direction::Egress, iso.egress_isolated()),
-        ] {
-            if isolated || !wants(dir) {
+        let mut ns_labels = self.labels.clone();
+        ns_labels.insert(NAMESPACE_NAME_LABEL.to_string(), ns.to_string());
+        let tier_eval =
+            (!cluster.is_empty()).then(|| tiers::evaluator(ns, &ns_labels, &owned, &cluster));
+        // Isolated per direction: by a NetworkPolicy selecting every pod, or
+        // by the cluster tiers (a Baseline deny isolates a namespace
+        // without NetworkPolicies).
+        let mut isolated = [iso.ingress_isolated(), iso.egress_isolated()];
+        for (i, dir) in [Direction::Ingress, Direction::Egress]
+            .into_iter()
+            .enumerate()
+        {
+            if !wants(dir) {
                 continue;
+            }
+            if isolated[i] {
+                if let Some(e) = &tier_eval {
+                    self.cluster_accepts(e, dir);
+                }
+                continue;
+            }
+            let check = format!("network-policy.{dir}-not-isolated");
+            let by_tiers = tier_eval.as_ref().map(|e| tiers::isolation(e, ns, dir));
+            match by_tiers {
+                Some(TierIsolation::Isolated) => {
+                    isolated[i] = true;
+                    continue;
+                }
+                Some(TierIsolation::Unknown(why)) => {
+                    self.unknown(&check, &why);
+                    continue;
+                }
+                Some(TierIsolation::Open) | None => {}
             }
             let fix = self.fix_with("NetworkPolicy", crate::reserved::DEFAULT_DENY);
             self.push_ns(
-                &format!("network-policy.{dir}-not-isolated"),
+                &check,
                 Severity::Error,
                 format!(
                     "No NetworkPolicy of namespace {ns} selects every pod (podSelector: {{}}) for {dir} \
-                     (spec.policyTypes): pods accept/open any {dir} connection"
+                     (spec.policyTypes){}: pods accept/open any {dir} connection",
+                    if cluster.is_empty() {
+                        ""
+                    } else {
+                        ", nor do the cluster network policies deny it"
+                    }
                 ),
                 fix,
             );
@@ -125,13 +173,12 @@ impl Ctx<'_, '_> {
             );
         }
 
-        let mut ns_labels = self.labels.clone();
-        ns_labels.insert(NAMESPACE_NAME_LABEL.to_string(), ns.to_string());
         self.required_allows(
             &owned,
             &ns_labels,
             pols,
-            (iso.ingress_isolated(), iso.egress_isolated()),
+            &cluster,
+            (isolated[0], isolated[1]),
         );
         let dns = &self.baseline.spec.network.dns;
         let evaluator = Evaluator::new(
@@ -141,7 +188,8 @@ impl Ctx<'_, '_> {
                 NamespaceInfo::new(OPENSHIFT_DNS_NAMESPACE, BTreeMap::new()),
             ],
             owned,
-        );
+        )
+        .with_cluster_policies(&cluster);
         let pods: Vec<(&Item<k8s_openapi::api::core::v1::Pod>, PodInfo)> = self
             .snap
             .pods
@@ -168,7 +216,11 @@ impl Ctx<'_, '_> {
             ]
             .into_iter()
             .filter(|(d, all)| {
-                !all && wants(*d) && evaluator.isolating_policies(info, *d).is_empty()
+                let by_tiers = match d {
+                    Direction::Ingress => isolated[0],
+                    Direction::Egress => isolated[1],
+                };
+                !all && !by_tiers && wants(*d) && evaluator.isolating_policies(info, *d).is_empty()
             })
             .map(|(d, _)| d.to_string())
             .collect();
@@ -191,7 +243,7 @@ impl Ctx<'_, '_> {
             );
         }
         if self.profile.network.allow_dns {
-            self.dns(&evaluator, iso.egress_isolated(), &pods, pols);
+            self.dns(&evaluator, isolated[1], &pods, pols);
         }
     }
 
@@ -244,13 +296,32 @@ impl Ctx<'_, '_> {
         });
         targets.push((openshift.clone(), OPENSHIFT_DNS_PORT));
         targets.push((openshift, 53));
+        // A protocol is blocked when no target is allowed and none is
+        // unknown; unknown when none is allowed and one is unknown.
+        let unknown_dns: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
         let blocked = |src: &Endpoint| -> Vec<Protocol> {
             [Protocol::Udp, Protocol::Tcp]
                 .into_iter()
                 .filter(|proto| {
-                    !targets
+                    let decisions: Vec<(Decision, &Endpoint, u16)> = targets
                         .iter()
-                        .any(|(dst, port)| evaluator.is_allowed(src, dst, *port, *proto))
+                        .map(|(dst, port)| (evaluator.decide(src, dst, *port, *proto), dst, *port))
+                        .collect();
+                    if decisions.iter().any(|(d, _, _)| *d == Decision::Allow) {
+                        return false;
+                    }
+                    if let Some((_, dst, port)) =
+                        decisions.iter().find(|(d, _, _)| *d == Decision::Unknown)
+                    {
+                        unknown_dns.borrow_mut().get_or_insert_with(|| {
+                            format!(
+                                "DNS over {proto}: {}",
+                                evaluator.evaluate(src, dst, *port, *proto).explain()
+                            )
+                        });
+                        return false;
+                    }
+                    true
                 })
                 .collect()
         };
@@ -332,15 +403,22 @@ impl Ctx<'_, '_> {
         };
         let mut failing_pods: Vec<(String, Vec<Protocol>, Option<&Source>)> = Vec::new();
         for (pod, info) in pods {
-            if evaluator
-                .isolating_policies(info, Direction::Egress)
-                .is_empty()
+            if !egress_all
+                && evaluator
+                    .isolating_policies(info, Direction::Egress)
+                    .is_empty()
             {
                 continue;
             }
             let b = blocked(&Endpoint::Pod(info.clone()));
             if !b.is_empty() {
                 failing_pods.push((info.name.clone(), b, pod.source.as_ref()));
+            }
+        }
+        if let Some(why) = unknown_dns.borrow_mut().take() {
+            if synthetic_blocked.is_empty() && failing_pods.is_empty() {
+                self.unknown("network-dns.blocked", &why);
+                return;
             }
         }
         if !synthetic_blocked.is_empty() {

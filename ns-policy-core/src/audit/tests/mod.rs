@@ -15,6 +15,7 @@ mod pod_security;
 mod quota;
 mod rbac;
 mod reports;
+mod tiers;
 mod workloads;
 
 use std::collections::BTreeMap;

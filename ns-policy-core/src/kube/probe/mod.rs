@@ -17,10 +17,11 @@ use kube::{Api, Client};
 use tokio::time::Instant;
 
 use crate::error::Error;
-use crate::inventory::Kind;
-use crate::kube::list::list_pages;
-use crate::netpol::{Evaluator, NamespaceInfo};
-use crate::probe::{ProbeEvent, ProbePlan, ProbeReport};
+use crate::inventory::{Access, Inventory, Item, Kind};
+use crate::kube::list::{list_pages, Scope};
+use crate::kube::netpol::list_extensions;
+use crate::netpol::Evaluator;
+use crate::probe::{Observation, Observed, ProbeEvent, ProbePlan, ProbeReport};
 
 pub use cleanup::{cleanup, sweep, Sweep};
 pub(crate) use observe::observe;
@@ -115,7 +116,8 @@ pub struct PodRef {
     pub name: String,
 }
 
-/// Reads the probed namespaces (which must exist) and their NetworkPolicies.
+/// Reads the probed namespaces (which must exist), their NetworkPolicies,
+/// and the cluster network policies and CNI policies the cluster serves.
 pub async fn load_evaluator(
     client: &Client,
     namespaces: &[String],
@@ -134,19 +136,22 @@ pub async fn load_evaluator(
             };
             let np: Api<NetworkPolicy> = Api::namespaced(client, ns);
             let policies = list_pages(&np, Kind::NetworkPolicy, Some(ns), None).await?;
-            let info = NamespaceInfo::new(ns.clone(), obj.metadata.labels.unwrap_or_default());
-            Ok::<_, ProbeError>((info, policies))
+            Ok::<_, ProbeError>((obj, policies))
         }
     }))
     .await;
-    let mut infos = Vec::new();
+    let mut set = Inventory::default();
     let mut policies = Vec::new();
     for r in results {
-        let (info, mut p) = r?;
-        infos.push(info);
-        policies.append(&mut p);
+        let (ns, p) = r?;
+        set.namespaces.push(Item::live(ns));
+        policies.extend(p.into_iter().map(Item::live));
     }
-    Ok(Evaluator::new(infos, policies))
+    set.network_policies = Access::Known(policies);
+    let ext = list_extensions(client, &Scope::Namespaces(namespaces.to_vec())).await?;
+    set.cluster_policies = ext.cluster_policies;
+    set.cni_policies = ext.cni_policies;
+    Ok(set.evaluator())
 }
 
 /// The whole live probe except cleanup: read policies, create pods, wait
@@ -178,10 +183,25 @@ pub async fn run(
         ports: plan.ports().len(),
         targets: plan.targets().len(),
     });
-    let mut observed = observe(client, plan, ips, &prediction, &external, opts, progress).await;
+    let mut observed = if ready.unsupported.len() == n && plan.targets().is_empty() {
+        // No server can listen (no SCTP on any node): nothing to connect to.
+        Observed {
+            matrix: prediction.map(|_, _| Observation::error("not tested")),
+            external: Vec::new(),
+        }
+    } else {
+        observe(client, plan, ips, &prediction, &external, opts, progress).await
+    };
     // A pod that vanished or was replaced while connections ran makes its
     // cells errors: a refused connection to a deleted server is no deny.
-    let lost = lost_pods(client, plan, &ready.uids).await;
+    let mut lost = lost_pods(client, plan, &ready.uids).await;
+    lost.extend(ready.unsupported.clone());
     observed.discard_lost_pods(plan, &lost);
-    Ok(ProbeReport::live(plan, &prediction, &external, &observed))
+    Ok(ProbeReport::live(
+        plan,
+        &prediction,
+        &external,
+        &evaluator.cluster_policy_names(),
+        &observed,
+    ))
 }

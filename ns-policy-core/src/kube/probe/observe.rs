@@ -12,7 +12,6 @@ use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 
 use super::LiveOptions;
-use crate::netpol::Protocol;
 use crate::probe::{
     Cell, Connectivity, Matrix, Observation, Observed, Outcome, Predicted, Prediction, ProbeEvent,
     ProbeIps, ProbePlan, Role, CLIENT_CONTAINER,
@@ -28,10 +27,7 @@ pub(crate) async fn connect(
 ) -> Observation {
     let api: Api<Pod> = Api::namespaced(client.clone(), from);
     let secs = connect_timeout.as_secs().max(1);
-    let protocol = match plan.protocol() {
-        Protocol::Udp => "udp",
-        _ => "tcp",
-    };
+    let protocol = plan.protocol().as_str().to_ascii_lowercase();
     let command = vec![
         "/agnhost".to_string(),
         "connect".to_string(),
@@ -129,7 +125,7 @@ fn jobs(
                 .servers
                 .get(&plan.namespaces()[cell.to])
                 .map(|ip| SocketAddr::new(*ip, plan.ports()[cell.port])),
-            expected: Connectivity::from_allowed(p.allowed),
+            expected: Connectivity::from_decision(p.decision),
         })
         .collect();
     let targets = plan.targets();
@@ -137,7 +133,7 @@ fn jobs(
         out.push(Job {
             from: plan.namespaces()[i / targets.len().max(1)].clone(),
             target: Some(targets[i % targets.len().max(1)]),
-            expected: Connectivity::from_allowed(p.allowed),
+            expected: Connectivity::from_decision(p.decision),
         });
     }
     out
@@ -197,9 +193,13 @@ pub(crate) async fn observe(
             .iter()
             .copied()
             .filter(|&i| {
-                observed[i]
-                    .as_ref()
-                    .is_none_or(|o| !o.outcome.agrees_with(jobs[i].expected))
+                // An unknown prediction has nothing to disagree with: only
+                // errors of such cells are tried again.
+                observed[i].as_ref().is_none_or(|o| {
+                    o.outcome == Outcome::Error
+                        || (jobs[i].expected != Connectivity::Unknown
+                            && !o.outcome.agrees_with(jobs[i].expected))
+                })
             })
             .collect();
         if retry.is_empty() || Instant::now() + opts.retry_interval >= window_end {

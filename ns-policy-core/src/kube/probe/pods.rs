@@ -84,6 +84,9 @@ pub(crate) struct Ready {
     pub(crate) ips: ProbeIps,
     /// UID by namespace and role.
     pub(crate) uids: BTreeMap<(String, Role), String>,
+    /// Server pods that cannot listen because their node lacks SCTP, with
+    /// why: their cells are errors saying so, not denials.
+    pub(crate) unsupported: BTreeMap<(String, Role), String>,
 }
 
 /// Waits until every probe pod is Running and Ready (polling), failing fast
@@ -111,6 +114,7 @@ pub(crate) async fn wait_ready(
         .await;
         let mut ips = ProbeIps::default();
         let mut pending = Vec::new();
+        let mut unsupported = BTreeMap::new();
         for list in lists {
             let (ns, items) = list?;
             for role in [Role::Server, Role::Client] {
@@ -159,6 +163,25 @@ pub(crate) async fn wait_ready(
                         map.insert(ns.clone(), ip);
                     }
                     Some(PodState::Pending(why)) => pending.push(format!("{ns}/{name}: {why}")),
+                    Some(PodState::Failed { message, .. })
+                        if role == Role::Server
+                            && plan.protocol() == crate::netpol::Protocol::Sctp
+                            && sctp_unsupported(&message) =>
+                    {
+                        let node = by_name
+                            .get(&name)
+                            .and_then(|p| p.spec.as_ref())
+                            .and_then(|s| s.node_name.clone())
+                            .unwrap_or_else(|| "?".into());
+                        // The last log line, without klog's header.
+                        let why = message.rsplit("] ").next().unwrap_or(&message).trim();
+                        unsupported.insert(
+                            (ns.clone(), role),
+                            format!(
+                                "SCTP unsupported on node {node}: the server pod {ns}/{name} cannot listen ({why})"
+                            ),
+                        );
+                    }
                     Some(PodState::Failed { reason, message }) => {
                         return Err(ProbeError::PodFailed {
                             namespace: ns,
@@ -171,7 +194,11 @@ pub(crate) async fn wait_ready(
             }
         }
         if pending.is_empty() {
-            return Ok(Ready { ips, uids: seen });
+            return Ok(Ready {
+                ips,
+                uids: seen,
+                unsupported,
+            });
         }
         if Instant::now() + opts.poll_interval >= opts.deadline {
             return Err(ProbeError::NotReady {
@@ -181,6 +208,13 @@ pub(crate) async fn wait_ready(
         }
         tokio::time::sleep(opts.poll_interval).await;
     }
+}
+
+/// A server container's last words when the kernel has no SCTP (`agnhost
+/// porter`: "Failed to listen SCTP. error: protocol not supported").
+fn sctp_unsupported(message: &str) -> bool {
+    message.contains("SCTP")
+        && (message.contains("protocol not supported") || message.contains("Failed to listen SCTP"))
 }
 
 /// The probe pods that are no longer the Ready pods the run observed

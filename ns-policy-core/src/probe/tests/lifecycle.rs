@@ -101,7 +101,7 @@ fn cells_of_a_lost_pod_become_errors_not_denies() {
         &Evaluator::new(Vec::new(), Vec::new()),
         &ProbeIps::default(),
     );
-    let report = ProbeReport::live(&p, &prediction, &[], &observed);
+    let report = ProbeReport::live(&p, &prediction, &[], &[], &observed);
     assert_eq!(report.summary.errors, 2);
     // b -> a was observed denied where no policy isolates: still a
     // mismatch, as its pods were not lost.

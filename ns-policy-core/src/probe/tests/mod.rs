@@ -10,6 +10,7 @@ mod prediction;
 mod report;
 mod status;
 mod targets;
+mod tiers;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

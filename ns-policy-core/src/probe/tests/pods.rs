@@ -14,9 +14,18 @@ fn all_pods(p: &ProbePlan) -> Vec<Pod> {
         .collect()
 }
 
+/// The command of a container's exec readiness probe.
+fn exec_readiness(c: &k8s_openapi::api::core::v1::Container) -> Vec<String> {
+    c.readiness_probe
+        .as_ref()
+        .and_then(|p| p.exec.as_ref())
+        .and_then(|e| e.command.clone())
+        .expect("an exec readiness probe")
+}
+
 #[test]
 fn probe_pods_pass_pod_security_restricted() {
-    for protocol in [Protocol::Tcp, Protocol::Udp] {
+    for protocol in [Protocol::Tcp, Protocol::Udp, Protocol::Sctp] {
         let mut o = opts(&["pr-1"], &[8080, 9090]);
         o.protocol = protocol;
         let p = ProbePlan::new(o).unwrap();
@@ -97,14 +106,35 @@ fn udp_servers_are_checked_by_an_exec_readiness_probe() {
     let p = ProbePlan::new(o).unwrap();
     let c = &server_pod(&p, "pr-1").spec.unwrap().containers[0];
     assert!(c.args.as_ref().unwrap().contains(&"--udp".to_string()));
-    let cmd = c
-        .readiness_probe
-        .as_ref()
-        .and_then(|p| p.exec.as_ref())
-        .and_then(|e| e.command.clone())
-        .unwrap();
+    let cmd = exec_readiness(c);
     assert_eq!(cmd[..3], ["/agnhost", "connect", "127.0.0.1:5353"]);
     assert!(cmd.contains(&"--protocol=udp".to_string()));
+}
+
+#[test]
+fn sctp_servers_listen_with_porter_and_say_why_when_they_cannot() {
+    let mut o = opts(&["pr-1"], &[9000, 9001]);
+    o.protocol = Protocol::Sctp;
+    let p = ProbePlan::new(o).unwrap();
+    let spec = server_pod(&p, "pr-1").spec.unwrap();
+    assert_eq!(spec.containers.len(), 2);
+    for (c, port) in spec.containers.iter().zip([9000, 9001]) {
+        assert_eq!(c.args.as_deref().unwrap(), ["porter"]);
+        let env = c.env.as_ref().unwrap();
+        assert_eq!(env[0].name, format!("SERVE_SCTP_PORT_{port}"));
+        let cp = &c.ports.as_ref().unwrap()[0];
+        assert_eq!(
+            (cp.container_port, cp.protocol.as_deref()),
+            (port, Some("SCTP"))
+        );
+        assert_eq!(cp.name.as_deref(), Some(format!("sctp-{port}").as_str()));
+        let cmd = exec_readiness(c);
+        assert!(cmd.contains(&"--protocol=sctp".to_string()), "{cmd:?}");
+        assert_eq!(
+            c.termination_message_policy.as_deref(),
+            Some("FallbackToLogsOnError")
+        );
+    }
 }
 
 #[test]

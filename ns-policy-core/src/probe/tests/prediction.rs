@@ -65,7 +65,7 @@ spec:
 }
 
 fn allowed(p: &Prediction) -> Vec<bool> {
-    p.values().iter().map(|c| c.allowed).collect()
+    p.values().iter().map(|c| c.allowed()).collect()
 }
 
 #[test]
