@@ -258,9 +258,10 @@ fetch_crds() {
 # Creates the CRDs (idempotent) and waits until they are served.
 install_crds() {
   fetch_crds
-  kubectl_admin apply --server-side --force-conflicts -f "$CRDS" >/dev/null || fail apiserver "cannot create CRDs"
+  kubectl_admin apply --server-side --force-conflicts -f "$CRDS" -f "${CLUSTER_LIB%/lib}/crds" >/dev/null || fail apiserver "cannot create CRDs"
   kubectl_admin wait --for=condition=Established --timeout=60s \
     crd/clusternetworkpolicies.policy.networking.k8s.io \
     crd/adminnetworkpolicies.policy.networking.k8s.io \
-    crd/baselineadminnetworkpolicies.policy.networking.k8s.io >/dev/null || fail apiserver "CRDs not established"
+    crd/baselineadminnetworkpolicies.policy.networking.k8s.io \
+    crd/ciliumnetworkpolicies.cilium.io >/dev/null || fail apiserver "CRDs not established"
 }
