@@ -92,6 +92,8 @@ pub(crate) enum Command {
     Probe(ProbeArgs),
     /// Delete preview namespaces past their ns-policy.io/expires-at.
     Gc(GcArgs),
+    /// Connectivity diff of two manifest sets: what a change opens and closes.
+    Diff(DiffArgs),
     /// Print the built-in baseline (or the one given with --baseline).
     Baseline,
     /// Print a shell completion script.
@@ -335,6 +337,50 @@ pub(crate) enum ProbeFormat {
     Json,
     /// YAML report.
     Yaml,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The manifests before, then after: exactly two (files, directories, or - for stdin once).
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR",
+        required = true,
+        num_args = 1
+    )]
+    pub files: Vec<PathBuf>,
+    /// Only these namespaces (repeatable or comma-separated).
+    #[arg(
+        short = 'n',
+        long = "namespace",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    pub namespaces: Vec<String>,
+    /// The cluster's pod address ranges, CIDR (repeatable or comma-separated), so that ipBlock rules over pods are decided.
+    #[arg(long = "pod-cidr", value_name = "CIDR", value_delimiter = ',', value_parser = parse_cidr)]
+    pub pod_cidrs: Vec<ns_policy_core::netpol::Cidr>,
+    /// Output format (markdown: for a pull-request comment).
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = DiffFormat::Table)]
+    pub output: DiffFormat,
+    /// Exit 0 even when a connection opens.
+    #[arg(long)]
+    pub allow_opening: bool,
+}
+
+/// Output of `diff`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum DiffFormat {
+    /// One row per change.
+    Table,
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+    /// Markdown, for a pull-request comment.
+    Markdown,
 }
 
 /// `gc`.

@@ -529,3 +529,57 @@ fn policies_the_api_server_refuses_are_never_predicted_with() {
         );
     }
 }
+
+fn write_tree(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+const DIFF_NAMESPACES: &str = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: pay}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: pay}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n";
+const DIFF_ALLOW: &str = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-shop, namespace: pay}\nspec:\n  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}}], ports: [{port: 8080}]}]\n";
+
+#[test]
+fn diff_exits_1_when_a_change_opens_a_connection_and_0_when_it_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = (dir.path().join("before"), dir.path().join("after"));
+    write_tree(&before, &[("ns.yaml", DIFF_NAMESPACES)]);
+    write_tree(
+        &after,
+        &[("ns.yaml", DIFF_NAMESPACES), ("allow.yaml", DIFF_ALLOW)],
+    );
+    let (b, a) = (before.to_str().unwrap(), after.to_str().unwrap());
+
+    let (code, out, err) = run(&["diff", "-f", b, "-f", a]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("shop   pay   TCP/8080   deny -> allow   NetworkPolicy pay/allow-shop"),
+        "{out}"
+    );
+
+    let (code, out, err) = run(&["diff", "-f", b, "-f", a, "-o", "markdown"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains(
+            "| `shop` | `pay` | TCP/8080 | deny | **allow** | NetworkPolicy pay/allow-shop |"
+        ),
+        "{out}"
+    );
+    assert!(err.contains("1 connection(s) open"), "{err}");
+
+    let (code, out, _) = run(&["diff", "-f", a, "-f", b, "-o", "json"]);
+    assert_eq!(code, 0, "closing is not a failure");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["kind"], "ConnectivityDiff");
+    assert_eq!(v["changes"][0]["before"], "allow");
+    assert_eq!(v["changes"][0]["after"], "deny");
+    assert_eq!(v["summary"]["closed"], 1);
+
+    let (code, _, _) = run(&["diff", "-f", b, "-f", a, "--allow-opening"]);
+    assert_eq!(code, 0);
+    let (code, _, err) = run(&["diff", "-f", b]);
+    assert_eq!(code, 2);
+    assert!(err.contains("exactly two -f"), "{err}");
+}

@@ -25,6 +25,7 @@ pub mod apivalidation;
 pub mod audit;
 pub mod baseline;
 pub mod checks;
+pub mod diff;
 pub mod error;
 pub mod gc;
 pub mod input;

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! 9  kube                                         I/O edge (feature `client`)
-//! 8  audit  probe  gc                             the three jobs
+//! 8  audit  probe  gc  diff                       the jobs
 //! 7  plan                                         objects + live state -> changes
 //! 6  render                                       baseline + namespace spec -> objects
 //! 5  baseline                                     schema, validation, templates, overrides
@@ -40,6 +40,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("audit", 8),
     ("probe", 8),
     ("gc", 8),
+    ("diff", 8),
     ("kube", 9),
 ];
 

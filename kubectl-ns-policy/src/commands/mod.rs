@@ -3,6 +3,7 @@
 mod apply;
 mod audit;
 mod create;
+mod diff;
 mod gc;
 mod probe;
 
@@ -48,6 +49,7 @@ pub(crate) async fn run(mut cli: Cli) -> Result<ExitStatus> {
         Command::Probe(args) => probe::run(g, args, p).await,
         Command::Audit(args) => audit::run(g, args, p).await,
         Command::Gc(args) => gc::run(g, args, p).await,
+        Command::Diff(args) => diff::run(g, args, p),
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod create;
+pub(crate) mod diff;
 pub(crate) mod gc;
 pub(crate) mod probe;
 

@@ -81,3 +81,28 @@ pub fn load_str(text: &str, path: &str) -> Result<Inventory> {
     };
     load_inputs(std::slice::from_ref(&input))
 }
+
+/// Fails with [`Error::WouldBeRefused`] on the first NetworkPolicy of `set`
+/// the API server would refuse: it would never be applied, so predicting
+/// with it (or silently without it) would pretend.
+pub fn refuse_invalid_network_policies(set: &Inventory) -> Result<()> {
+    for p in set.network_policies.known().into_iter().flatten() {
+        let problems = crate::apivalidation::network_policy(&p.object);
+        if !problems.is_empty() {
+            let meta = &p.object.metadata;
+            return Err(Error::WouldBeRefused {
+                object: format!(
+                    "NetworkPolicy {}/{}{}",
+                    namespace_of(meta),
+                    meta.name.as_deref().unwrap_or_default(),
+                    p.source
+                        .as_ref()
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default()
+                ),
+                problems: problems.iter().map(ToString::to_string).collect(),
+            });
+        }
+    }
+    Ok(())
+}

@@ -39,7 +39,7 @@ use std::hash::{BuildHasher, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::inventory::{namespace_of, Inventory};
+use crate::inventory::Inventory;
 use crate::netpol::Evaluator;
 use crate::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
@@ -151,25 +151,6 @@ pub fn offline_evaluator(plan: &ProbePlan, set: &Inventory) -> Result<Evaluator>
             known: known.into_iter().collect(),
         });
     }
-    // A policy the API server would refuse is never applied: predicting
-    // with it (or silently without it) would pretend.
-    for p in set.network_policies.known().into_iter().flatten() {
-        let problems = crate::apivalidation::network_policy(&p.object);
-        if !problems.is_empty() {
-            let meta = &p.object.metadata;
-            return Err(Error::WouldBeRefused {
-                object: format!(
-                    "NetworkPolicy {}/{}{}",
-                    namespace_of(meta),
-                    meta.name.as_deref().unwrap_or_default(),
-                    p.source
-                        .as_ref()
-                        .map(|s| format!(" ({s})"))
-                        .unwrap_or_default()
-                ),
-                problems: problems.iter().map(ToString::to_string).collect(),
-            });
-        }
-    }
+    crate::manifests::refuse_invalid_network_policies(set)?;
     Ok(set.evaluator())
 }
