@@ -3,19 +3,23 @@
 //! N namespaces (default 1,000) with 5 NetworkPolicies each (default deny
 //! both ways, same-namespace, DNS egress, ingress from the ingress
 //! controller, and ingress from the namespaces of the same team by a
-//! `matchExpressions` selector), probed on one port: N² ordered pairs.
-//! Times the evaluator build, the predicted matrix (`ProbePlan::predict`)
-//! and the full offline report with one explanation per cell.
+//! `matchExpressions` selector), plus C cluster network policies (default
+//! 20: Admin-tier Pass, Deny and Accept rules by team and env labels with
+//! port ranges, and Baseline-tier denies), probed on one port: N² ordered
+//! pairs. Times the evaluator build, the predicted matrix
+//! (`ProbePlan::predict`: every cell's decision and, with cluster policies,
+//! its decision without them) and the full offline report with one
+//! explanation per cell.
 //!
 //! ```text
-//! cargo run --release -p ns-policy-core --example bench_predict -- [--namespaces N] [--no-report]
+//! cargo run --release -p ns-policy-core --example bench_predict -- [--namespaces N] [--cluster-policies C] [--no-report]
 //! ```
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use ns_policy_core::netpol::{Evaluator, NamespaceInfo, Protocol};
+use ns_policy_core::netpol::{ClusterPolicy, Evaluator, NamespaceInfo, Protocol};
 use ns_policy_core::probe::{ProbeIps, ProbeOptions, ProbePlan, ProbeReport};
 
 fn policies(ns: &str) -> Vec<NetworkPolicy> {
@@ -73,6 +77,55 @@ spec:
         .collect()
 }
 
+/// Cluster policy `i` of the benchmark: Admin tier for even `i` (Pass to
+/// NetworkPolicies for dev namespaces of one team, Deny of a port range
+/// from prod, Accept from monitoring), Baseline tier for odd `i` (deny from
+/// every namespace of other teams).
+fn cluster_policy(i: usize) -> ClusterPolicy {
+    let team = format!("t{}", i % 10);
+    let yaml = if i.is_multiple_of(2) {
+        format!(
+            r#"apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {{name: admin-{i}}}
+spec:
+  tier: Admin
+  priority: {i}
+  subject: {{namespaces: {{matchLabels: {{team: {team}}}}}}}
+  ingress:
+  - {{name: pass-dev, action: Pass, from: [{{namespaces: {{matchLabels: {{env: dev}}}}}}]}}
+  - name: deny-prod-range
+    action: Deny
+    from: [{{namespaces: {{matchLabels: {{env: prod}}}}}}]
+    protocols: [{{tcp: {{destinationPort: {{range: {{start: 9000, end: 9100}}}}}}}}]
+  - {{name: monitoring, action: Accept, from: [{{namespaces: {{matchLabels: {{kubernetes.io/metadata.name: monitoring}}}}}}]}}
+"#
+        )
+    } else {
+        format!(
+            r#"apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {{name: baseline-{i}}}
+spec:
+  tier: Baseline
+  priority: {i}
+  subject: {{namespaces: {{matchLabels: {{team: {team}}}}}}}
+  ingress:
+  - name: other-teams
+    action: Deny
+    from: [{{namespaces: {{matchExpressions: [{{key: team, operator: NotIn, values: [{team}]}}]}}}}]
+"#
+        )
+    };
+    let v: serde_json::Value = serde_yaml::from_str(&yaml).expect("fixture");
+    ClusterPolicy::from_value(
+        v["apiVersion"].as_str().unwrap(),
+        v["kind"].as_str().unwrap(),
+        &v,
+    )
+    .expect("valid cluster policy")
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.3}s", d.as_secs_f64())
 }
@@ -86,6 +139,12 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     let report = !args.iter().any(|a| a == "--no-report");
+    let c: usize = args
+        .iter()
+        .position(|a| a == "--cluster-policies")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
 
     let names: Vec<String> = (0..n).map(|i| format!("team-{i:05}")).collect();
     let mut namespaces = Vec::new();
@@ -102,10 +161,11 @@ fn main() {
         all.extend(policies(ns));
     }
     println!(
-        "{n} namespaces, {} NetworkPolicies, {} cells",
+        "{n} namespaces, {} NetworkPolicies, {c} cluster network policies, {} cells",
         all.len(),
         n * n
     );
+    let cluster: Vec<ClusterPolicy> = (0..c).map(cluster_policy).collect();
 
     let t = Instant::now();
     let plan = ProbePlan::new(ProbeOptions {
@@ -121,7 +181,7 @@ fn main() {
         timeout: Duration::from_secs(60),
     })
     .expect("plan");
-    let ev = Evaluator::new(namespaces, all);
+    let ev = Evaluator::new(namespaces, all).with_cluster_policies(&cluster);
     let build = t.elapsed();
 
     let t = Instant::now();

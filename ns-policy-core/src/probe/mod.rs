@@ -26,7 +26,7 @@ mod tests;
 
 pub use lifecycle::{run_deadline, run_state, RunState, DEADLINE_ANNOTATION};
 pub use matrix::{Cell, Matrix};
-pub use plan::{ProbeIps, ProbeOptions, ProbePlan};
+pub use plan::{Explanations, ProbeIps, ProbeOptions, ProbePlan};
 pub(crate) use pods::{client_pod, fit_resources, server_pod, CLIENT_CONTAINER};
 pub(crate) use report::PARALLEL_THRESHOLD;
 pub use report::{

@@ -219,57 +219,98 @@ impl ProbePlan {
     /// namespace then target (only egress at the client is evaluated: the
     /// target is outside the cluster's policies).
     pub fn predict_external(&self, evaluator: &Evaluator, ips: &ProbeIps) -> Vec<Predicted> {
-        let (clients, _) = self.endpoints(ips);
         let plain = evaluator
             .has_cluster_policies()
             .then(|| evaluator.without_cluster_policies());
-        let plain = plain.as_ref();
-        clients
+        self.external_pairs(ips)
             .iter()
-            .flat_map(|c| {
-                self.targets().iter().map(move |t| {
-                    predicted(
-                        evaluator,
-                        plain,
-                        c,
-                        &Endpoint::External(t.ip()),
-                        t.port(),
-                        self.protocol(),
-                    )
-                })
+            .map(|(c, (t, port))| {
+                predicted(evaluator, plain.as_ref(), c, (t, *port), self.protocol())
             })
             .collect()
     }
 
-    /// The predicted matrix: for every cell, whether the policies allow it
-    /// and why (the evaluator runs once per cell; big matrices are filled on
-    /// all cores).
+    /// Clients and target addresses of the `--target` rows, in row order.
+    fn external_pairs(&self, ips: &ProbeIps) -> Vec<(Endpoint, (Endpoint, u16))> {
+        let (clients, _) = self.endpoints(ips);
+        clients
+            .into_iter()
+            .flat_map(|c| {
+                self.targets()
+                    .iter()
+                    .map(move |t| (c.clone(), (Endpoint::External(t.ip()), t.port())))
+            })
+            .collect()
+    }
+
+    fn threads(&self) -> usize {
+        if self.cell_count() < PARALLEL_THRESHOLD {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
+        }
+    }
+
+    /// The predicted matrix: for every cell, what the policies decide (and,
+    /// with cluster policies, what NetworkPolicies alone would). The
+    /// evaluator runs once per cell without building explanations; big
+    /// matrices are filled on all cores.
     pub fn predict(&self, evaluator: &Evaluator, ips: &ProbeIps) -> Prediction {
         let (clients, servers) = self.endpoints(ips);
         let plain = evaluator
             .has_cluster_policies()
             .then(|| evaluator.without_cluster_policies());
-        let threads = if self.cell_count() < PARALLEL_THRESHOLD {
-            1
-        } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
-        };
         Matrix::from_fn_parallel(
             self.namespaces().len(),
             self.ports().len(),
-            threads,
+            self.threads(),
             |cell| {
                 predicted(
                     evaluator,
                     plain.as_ref(),
                     &clients[cell.from],
-                    &servers[cell.to],
-                    self.ports()[cell.port],
+                    (&servers[cell.to], self.ports()[cell.port]),
                     self.protocol(),
                 )
             },
         )
     }
+
+    /// Why each cell and `--target` row is predicted as it is
+    /// ([`crate::netpol::Verdict::explain`]), for the report.
+    pub fn explain(&self, evaluator: &Evaluator, ips: &ProbeIps) -> Explanations {
+        let (clients, servers) = self.endpoints(ips);
+        let matrix = Matrix::from_fn_parallel(
+            self.namespaces().len(),
+            self.ports().len(),
+            self.threads(),
+            |cell| {
+                evaluator
+                    .evaluate(
+                        &clients[cell.from],
+                        &servers[cell.to],
+                        self.ports()[cell.port],
+                        self.protocol(),
+                    )
+                    .explain()
+            },
+        );
+        let external = self
+            .external_pairs(ips)
+            .iter()
+            .map(|(c, (t, port))| evaluator.evaluate(c, t, *port, self.protocol()).explain())
+            .collect();
+        Explanations { matrix, external }
+    }
+}
+
+/// The explanation of every cell and `--target` row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanations {
+    /// By cell.
+    pub matrix: Matrix<String>,
+    /// By `--target` row.
+    pub external: Vec<String>,
 }
 
 /// One prediction, with what NetworkPolicies alone decide when `plain` (the
@@ -278,17 +319,15 @@ fn predicted(
     evaluator: &Evaluator,
     plain: Option<&Evaluator>,
     from: &Endpoint,
-    to: &Endpoint,
-    port: u16,
+    (to, port): (&Endpoint, u16),
     protocol: Protocol,
 ) -> Predicted {
-    let v = evaluator.evaluate(from, to, port, protocol);
+    let decision = evaluator.decide(from, to, port, protocol);
     let without_cluster_policies = plain
         .map(|e| e.decide(from, to, port, protocol))
-        .filter(|d| *d != v.decision);
+        .filter(|d| *d != decision);
     Predicted {
-        decision: v.decision,
-        explanation: v.explain(),
+        decision,
         without_cluster_policies,
     }
 }

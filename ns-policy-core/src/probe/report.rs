@@ -3,17 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Matrix, ProbeIps, ProbePlan, REPORT_API_VERSION, REPORT_KIND};
+use super::{Explanations, Matrix, ProbeIps, ProbePlan, REPORT_API_VERSION, REPORT_KIND};
 use crate::netpol::{Decision, Evaluator, Protocol};
 
-/// The prediction of one cell.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The prediction of one cell (why is [`super::Explanations`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Predicted {
     /// Allowed, denied, or unknown (a CNI policy, an address that may or
     /// may not be in a block, cluster policies of one priority disagreeing).
     pub decision: Decision,
-    /// Which policies decide it ([`crate::netpol::Verdict::explain`]).
-    pub explanation: String,
     /// When cluster network policies were given and the decision without
     /// them (NetworkPolicies alone) differs: that decision. Cells where it
     /// is set tell whether the network plugin enforces the cluster tiers.
@@ -450,7 +448,7 @@ fn result(
     to: String,
     port: u16,
     protocol: Protocol,
-    predicted: &Predicted,
+    (predicted, explanation): (&Predicted, &str),
     obs: Option<&Observation>,
 ) -> ProbeResult {
     let expected = Connectivity::from_decision(predicted.decision);
@@ -468,15 +466,15 @@ fn result(
             .filter(|_| expected != Connectivity::Unknown)
             .map(|o| o.outcome.agrees_with(expected)),
         detail: obs.map(|o| o.detail.clone()),
-        explanation: predicted.explanation.clone(),
+        explanation: explanation.to_string(),
     }
 }
 
 impl ProbeReport {
     fn build(
         plan: &ProbePlan,
-        prediction: &Prediction,
-        external_prediction: &[Predicted],
+        (prediction, external_prediction): (&Prediction, &[Predicted]),
+        why: &Explanations,
         cluster_policies: &[String],
         observed: Option<&Observed>,
     ) -> Self {
@@ -486,7 +484,7 @@ impl ProbeReport {
                 plan.namespaces()[cell.to].clone(),
                 plan.ports()[cell.port],
                 plan.protocol(),
-                predicted,
+                (predicted, why.matrix.get(cell)),
                 observed.map(|o| o.matrix.get(cell)),
             )
         });
@@ -502,7 +500,10 @@ impl ProbeReport {
                     target.ip().to_string(),
                     target.port(),
                     plan.protocol(),
-                    predicted,
+                    (
+                        predicted,
+                        why.external.get(i).map(String::as_str).unwrap_or_default(),
+                    ),
                     observed.and_then(|o| o.external.get(i)),
                 )
             })
@@ -580,28 +581,31 @@ impl ProbeReport {
     pub fn offline(plan: &ProbePlan, evaluator: &Evaluator, ips: &ProbeIps) -> Self {
         Self::build(
             plan,
-            &plan.predict(evaluator, ips),
-            &plan.predict_external(evaluator, ips),
+            (
+                &plan.predict(evaluator, ips),
+                &plan.predict_external(evaluator, ips),
+            ),
+            &plan.explain(evaluator, ips),
             &evaluator.cluster_policy_names(),
             None,
         )
     }
 
-    /// Prediction and observations, cell by cell (`external_prediction` is
-    /// [`ProbePlan::predict_external`], `cluster_policies` the cluster
-    /// network policies the prediction used).
+    /// Prediction and observations, cell by cell: `prediction` is
+    /// [`ProbePlan::predict`] and [`ProbePlan::predict_external`] by
+    /// `evaluator` with the pods' `ips`, which also explains them.
     pub fn live(
         plan: &ProbePlan,
-        prediction: &Prediction,
-        external_prediction: &[Predicted],
-        cluster_policies: &[String],
+        evaluator: &Evaluator,
+        ips: &ProbeIps,
+        prediction: (&Prediction, &[Predicted]),
         observed: &Observed,
     ) -> Self {
         Self::build(
             plan,
             prediction,
-            external_prediction,
-            cluster_policies,
+            &plan.explain(evaluator, ips),
+            &evaluator.cluster_policy_names(),
             Some(observed),
         )
     }

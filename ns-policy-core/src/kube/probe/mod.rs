@@ -199,9 +199,9 @@ pub async fn run(
     observed.discard_lost_pods(plan, &lost);
     Ok(ProbeReport::live(
         plan,
-        &prediction,
-        &external,
-        &evaluator.cluster_policy_names(),
+        evaluator,
+        ips,
+        (&prediction, &external),
         &observed,
     ))
 }

@@ -97,11 +97,9 @@ fn cells_of_a_lost_pod_become_errors_not_denies() {
     assert_eq!(outcome(0, 1), Outcome::Error);
     assert_eq!(outcome(1, 1), Outcome::Error);
     // No enforcement verdict from what could not be tested.
-    let prediction = p.predict(
-        &Evaluator::new(Vec::new(), Vec::new()),
-        &ProbeIps::default(),
-    );
-    let report = ProbeReport::live(&p, &prediction, &[], &[], &observed);
+    let ev = Evaluator::new(Vec::new(), Vec::new());
+    let prediction = p.predict(&ev, &ProbeIps::default());
+    let report = ProbeReport::live(&p, &ev, &ProbeIps::default(), (&prediction, &[]), &observed);
     assert_eq!(report.summary.errors, 2);
     // b -> a was observed denied where no policy isolates: still a
     // mismatch, as its pods were not lost.

@@ -17,7 +17,6 @@ fn observed(outcomes: &[(bool, Outcome)]) -> (Prediction, Observed) {
                 } else {
                     crate::netpol::Decision::Deny
                 },
-                explanation: "test".into(),
                 without_cluster_policies: None,
             })
             .collect(),
@@ -70,7 +69,13 @@ fn report_json_has_the_documented_shape() {
         (false, Outcome::Allow),
         (true, Outcome::Error),
     ]);
-    let live = ProbeReport::live(&p, &pred, &[], &[], &obs);
+    let live = ProbeReport::live(
+        &p,
+        &Evaluator::default(),
+        &ProbeIps::default(),
+        (&pred, &[]),
+        &obs,
+    );
     let v = serde_json::to_value(&live).unwrap();
     assert_eq!(v["mode"], "live");
     assert_eq!(v["runId"], "run1");
@@ -112,7 +117,13 @@ fn not_enforced_when_every_predicted_deny_connects() {
         (false, Outcome::Allow),
         (true, Outcome::Allow),
     ]);
-    let report = ProbeReport::live(&p, &pred, &[], &[], &obs);
+    let report = ProbeReport::live(
+        &p,
+        &Evaluator::default(),
+        &ProbeIps::default(),
+        (&pred, &[]),
+        &obs,
+    );
     assert_eq!(report.enforced, Some(false));
     assert_eq!(report.outcome(false), ProbeOutcome::NotEnforced);
 }
@@ -122,7 +133,14 @@ fn exit_decision_follows_mismatches_isolation_and_errors() {
     let (p, _) = two_isolated();
     let decide = |cells: &[(bool, Outcome)], expect_isolated: bool| {
         let (pred, obs) = observed(cells);
-        ProbeReport::live(&p, &pred, &[], &[], &obs).outcome(expect_isolated)
+        ProbeReport::live(
+            &p,
+            &Evaluator::default(),
+            &ProbeIps::default(),
+            (&pred, &[]),
+            &obs,
+        )
+        .outcome(expect_isolated)
     };
     use Outcome::{Allow, Deny, Error};
     let as_predicted = [(true, Allow), (false, Deny), (false, Deny), (true, Allow)];

@@ -97,7 +97,7 @@ fn live(p: &ProbePlan, ev: &Evaluator, outcomes: [Outcome; 4]) -> ProbeReport {
         .unwrap(),
         external: Vec::new(),
     };
-    ProbeReport::live(p, &prediction, &[], &ev.cluster_policy_names(), &observed)
+    ProbeReport::live(p, ev, &ProbeIps::default(), (&prediction, &[]), &observed)
 }
 
 #[test]
