@@ -37,9 +37,28 @@ pub(crate) struct Global {
     /// The kubeconfig user to use.
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
-    /// Timeout of a single API request, e.g. 30s, 1m.
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    /// Timeout of a single API request, e.g. 30s, 1m, 500ms; 0 means no timeout (default: 60s).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_request_timeout)]
     pub request_timeout: Option<std::time::Duration>,
+    /// Username to impersonate for the operation (kubectl's --as).
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub impersonate: Option<String>,
+    /// Group to impersonate (repeatable; needs --as).
+    #[arg(
+        long = "as-group",
+        global = true,
+        value_name = "GROUP",
+        requires = "impersonate"
+    )]
+    pub impersonate_groups: Vec<String>,
+    /// UID to impersonate (needs --as).
+    #[arg(
+        long = "as-uid",
+        global = true,
+        value_name = "UID",
+        requires = "impersonate"
+    )]
+    pub impersonate_uid: Option<String>,
     /// Baseline file (default: the built-in one, see `kubectl ns-policy baseline`).
     #[arg(long, global = true, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -141,8 +160,11 @@ pub(crate) enum BundleFormat {
 )]
 pub(crate) struct CreateArgs {
     /// Namespace names (DNS-1123 labels).
-    #[arg(required = true, value_name = "NAME")]
+    #[arg(required_unless_present = "namespace", value_name = "NAME")]
     pub names: Vec<String>,
+    /// A namespace to create (repeatable; same as naming it).
+    #[arg(short = 'n', long = "namespace", value_name = "NAME")]
+    pub namespace: Vec<String>,
     /// Profile (default: from the baseline's name rules, e.g. preview for pr-<n>).
     #[arg(long)]
     pub profile: Option<String>,
@@ -226,7 +248,7 @@ pub(crate) struct AuditArgs {
     #[arg(short = 'n', long = "namespace", value_name = "NAME")]
     pub namespace: Vec<String>,
     /// Audit every namespace (system and excluded ones only with --include-system).
-    #[arg(short = 'A', long)]
+    #[arg(short = 'A', long, visible_alias = "all-namespaces")]
     pub all: bool,
     /// Label selector of namespaces, e.g. team=payments,env!=prod.
     #[arg(short = 'l', long, value_name = "SELECTOR")]
@@ -234,6 +256,9 @@ pub(crate) struct AuditArgs {
     /// Audit manifests on disk instead of the cluster (file, directory or - for stdin; repeatable).
     #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
+    /// Accepted for kubectl's habit: directories given with -f are always read recursively.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
     /// Also audit kube-system, kube-public, kube-node-lease and the baseline's excluded namespaces.
     #[arg(long)]
     pub include_system: bool,
@@ -292,6 +317,9 @@ pub(crate) struct ProbeArgs {
     /// Predict from manifests only (no cluster).
     #[arg(short = 'f', long = "filename", value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
+    /// Accepted for kubectl's habit: directories given with -f are always read recursively.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
     /// With -f: the pod IP of the probe pods of a namespace, NS=IP (repeatable or comma-separated), so that ipBlock rules over pod addresses are predicted, not unknown.
     #[arg(long = "pod-ip", value_name = "NS=IP", value_delimiter = ',', value_parser = parse_pod_ip, requires = "files")]
     pub pod_ips: Vec<(String, std::net::IpAddr)>,
@@ -351,6 +379,9 @@ pub(crate) struct DiffArgs {
         num_args = 1
     )]
     pub files: Vec<PathBuf>,
+    /// Accepted for kubectl's habit: directories given with -f are always read recursively.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
     /// Only these namespaces (repeatable or comma-separated).
     #[arg(
         short = 'n',
@@ -436,6 +467,21 @@ pub(crate) fn parse_ttl(s: &str) -> Result<std::time::Duration, String> {
     let d = parse_duration(s)?;
     ns_policy_core::baseline::expires_at(chrono::Utc::now(), d).map_err(|e| e.to_string())?;
     Ok(d)
+}
+
+/// Parses `--request-timeout` as kubectl does: `0` (no timeout), a number
+/// of seconds, `500ms`, or a duration like 30s, 1m, 1h30m.
+pub(crate) fn parse_request_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    if let Some(ms) = t.strip_suffix("ms").and_then(|n| n.parse::<u64>().ok()) {
+        return Ok(std::time::Duration::from_millis(ms));
+    }
+    parse_duration(t).map_err(|_| {
+        format!("invalid request timeout {s:?} (expected 0 for none, or e.g. 500ms, 30s, 1m)")
+    })
 }
 
 /// Parses durations like 30s, 4h, 1h30m, 2d.

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
             return code.into();
         }
     };
+    trace_requests(cli.global.verbosity());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -69,6 +70,29 @@ fn main() -> ExitCode {
             ExitStatus::Error.into()
         }
     }
+}
+
+/// `-v 6` and up, as kubectl's: every API request (method, URL, status) on
+/// stderr, from kube's HTTP spans; `-v 8` and up: everything kube traces.
+fn trace_requests(level: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::prelude::*;
+    let filter = match level {
+        0..=5 => return,
+        6 | 7 => Targets::new().with_target("kube_client", LevelFilter::DEBUG),
+        _ => Targets::new()
+            .with_target("kube_client", LevelFilter::TRACE)
+            .with_target("kube", LevelFilter::TRACE),
+    };
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_span_events(FmtSpan::NONE);
+    let _ = tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .try_init();
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -583,3 +583,72 @@ fn diff_exits_1_when_a_change_opens_a_connection_and_0_when_it_closes() {
     assert_eq!(code, 2);
     assert!(err.contains("exactly two -f"), "{err}");
 }
+
+#[test]
+fn kubectl_flags_are_accepted_where_kubectl_has_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {env: dev, team: t, cost-center: c}}\n";
+    write_tree(dir.path(), &[("a/ns.yaml", ns)]);
+    let d = dir.path().to_str().unwrap();
+    // --all-namespaces and -R with -f, --request-timeout 0 (kubectl's default).
+    let (code, _, err) = run(&[
+        "audit",
+        "--all-namespaces",
+        "-R",
+        "-f",
+        d,
+        "--request-timeout",
+        "0",
+        "-o",
+        "json",
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    let (code, _, err) = run(&["audit", "-A", "-f", d, "--request-timeout", "500ms", "-q"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let (code, _, err) = run(&["audit", "-A", "-f", d, "--request-timeout", "soon"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid request timeout \"soon\""), "{err}");
+    // -n on create.
+    let (code, out, err) = run(&[
+        "create",
+        "-n",
+        "shop",
+        "--label",
+        "env=dev",
+        "--label",
+        "team=t",
+        "--label",
+        "cost-center=c",
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("name: shop"), "{out}");
+    // Impersonation: groups and UID need a user, as in kubectl.
+    let (code, _, err) = run(&["audit", "shop", "--as-group", "devs"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--as"), "{err}");
+}
+
+#[test]
+fn an_object_given_twice_is_a_warning_and_the_last_one_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {env: dev, team: t, cost-center: c}}\n";
+    write_tree(dir.path(), &[("a.yaml", ns), ("b.yaml", ns)]);
+    let (_, out, err) = run(&[
+        "audit",
+        "-A",
+        "-f",
+        dir.path().to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert!(
+        err.contains("warning: Namespace/shop is given 2 times")
+            && err.contains("b.yaml:1) is used"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["namespaces"].as_array().unwrap().len(), 1, "{out}");
+}

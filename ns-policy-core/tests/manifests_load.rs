@@ -536,3 +536,41 @@ fn an_unreadable_cluster_policy_is_an_error_naming_it_and_the_field() {
         "{e}"
     );
 }
+
+#[test]
+fn an_object_given_twice_is_kept_once_the_last_one_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let np = |port: u16| {
+        format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: web, namespace: shop}}\nspec:\n  podSelector: {{}}\n  ingress: [{{ports: [{{port: {port}}}]}}]\n")
+    };
+    let a = write(dir.path(), "a.yaml", np(80).as_bytes());
+    let b = write(
+        dir.path(),
+        "b.yaml",
+        format!("{}---\n{}", np(8080), np(9090)).as_bytes(),
+    );
+    let set = load_paths(&[a, b], ns_policy_core::input::DEFAULT_MAX_INPUT_BYTES).unwrap();
+    let kept = items(&set.network_policies);
+    assert_eq!(kept.len(), 1);
+    let port = &kept[0]
+        .object
+        .spec
+        .as_ref()
+        .unwrap()
+        .ingress
+        .as_ref()
+        .unwrap()[0]
+        .ports
+        .as_ref()
+        .unwrap()[0];
+    assert_eq!(
+        port.port,
+        Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(9090))
+    );
+    assert_eq!(set.duplicates.len(), 1);
+    let note = set.duplicates[0].replace(&dir.path().display().to_string(), "DIR");
+    assert_eq!(
+        note,
+        "NetworkPolicy shop/web is given 3 times (DIR/a.yaml:1, DIR/b.yaml:1, DIR/b.yaml:8); the last one (DIR/b.yaml:8) is used"
+    );
+}

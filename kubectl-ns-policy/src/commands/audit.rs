@@ -8,7 +8,6 @@ use ns_policy_core::audit::AuditReport;
 use ns_policy_core::baseline::Baseline;
 use ns_policy_core::checks::Severity;
 use ns_policy_core::kube::{apply, list};
-use ns_policy_core::manifests;
 use ns_policy_core::plan::{self, ApplyOptions};
 use ns_policy_core::render::{self, Request};
 
@@ -30,7 +29,7 @@ pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<Exi
         if args.fix {
             bail!("--fix works on live namespaces only, not with -f");
         }
-        let inventory = manifests::load_paths(&args.files, g.max_input_size)?;
+        let inventory = super::load_manifests(g, &args.files, p)?;
         let report = run::audit_manifests(&baseline, &inventory, &selection, chrono::Utc::now())?;
         // The process exits right after printing: freeing 100,000 parsed
         // objects one by one costs more than half a second on large GitOps

@@ -3,7 +3,6 @@
 
 use anyhow::{Context, Result};
 use ns_policy_core::diff::{diff, DiffOptions};
-use ns_policy_core::manifests;
 use ns_policy_core::names::validate_namespace_name;
 
 use crate::cli::{DiffArgs, DiffFormat, Global};
@@ -24,7 +23,7 @@ pub(super) fn run(g: &Global, args: &DiffArgs, p: &Printer) -> Result<ExitStatus
         validate_namespace_name(ns)?;
     }
     let load = |path: &std::path::PathBuf| {
-        manifests::load_paths(std::slice::from_ref(path), g.max_input_size)
+        super::load_manifests(g, std::slice::from_ref(path), p)
             .with_context(|| format!("reading {}", path.display()))
     };
     let (b, a) = (load(before)?, load(after)?);

@@ -21,6 +21,7 @@ pub(crate) async fn run(mut cli: Cli) -> Result<ExitStatus> {
     match &mut cli.command {
         Command::Audit(a) => a.names.append(&mut a.namespace),
         Command::Probe(p) => p.names.append(&mut p.namespace),
+        Command::Create(c) => c.names.append(&mut c.namespace),
         _ => {}
     }
     let g = &cli.global;
@@ -53,6 +54,19 @@ pub(crate) async fn run(mut cli: Cli) -> Result<ExitStatus> {
     }
 }
 
+/// Loads `-f` manifests, warning about objects given twice.
+pub(crate) fn load_manifests(
+    g: &Global,
+    files: &[std::path::PathBuf],
+    p: &Printer,
+) -> Result<ns_policy_core::inventory::Inventory> {
+    let set = ns_policy_core::manifests::load_paths(files, g.max_input_size)?;
+    for d in &set.duplicates {
+        p.warn(d);
+    }
+    Ok(set)
+}
+
 /// The baseline of `--baseline`, or the built-in one.
 pub(crate) fn load_baseline(g: &Global) -> Result<Baseline> {
     match &g.baseline {
@@ -69,6 +83,9 @@ pub(crate) async fn connect(g: &Global, p: &Printer) -> Result<Cluster> {
         cluster: g.cluster.clone(),
         user: g.user.clone(),
         request_timeout: g.request_timeout,
+        impersonate: g.impersonate.clone(),
+        impersonate_groups: g.impersonate_groups.clone(),
+        impersonate_uid: g.impersonate_uid.clone(),
     };
     let cluster = cluster::connect(&target).await?;
     p.verbose(format!(

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use ns_policy_core::kube::probe::{self as live, LiveOptions, ProbeError};
-use ns_policy_core::manifests;
 use ns_policy_core::names::{parse_labels, validate_namespace_name};
 use ns_policy_core::netpol::Protocol;
 use ns_policy_core::probe::{
@@ -31,7 +30,7 @@ pub(super) async fn run(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<Exi
     }
     let plan = build_plan(g, args)?;
     if !args.files.is_empty() {
-        let set = manifests::load_paths(&args.files, g.max_input_size)?;
+        let set = super::load_manifests(g, &args.files, p)?;
         let evaluator = offline_evaluator(&plan, &set)?.with_pod_cidrs(args.pod_cidrs.clone());
         let mut ips = ProbeIps::default();
         for (ns, ip) in &args.pod_ips {

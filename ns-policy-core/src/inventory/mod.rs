@@ -156,6 +156,10 @@ pub struct Inventory {
     pub workloads: Listing<Workload>,
     /// Cluster network policies (Admin and Baseline tiers).
     pub cluster_policies: Listing<crate::netpol::ClusterPolicy>,
+    /// Manifests only: objects given more than once (same kind, namespace
+    /// and name), one message each; the last one given is kept, as a
+    /// `kubectl apply` of the files in order would leave it.
+    pub duplicates: Vec<String>,
     /// Network policies of CNI plugins (not evaluated; they make the
     /// verdicts they may change unknown).
     pub cni_policies: Listing<crate::netpol::CniPolicy>,

@@ -1,6 +1,11 @@
 //! Connecting to a cluster the way kubectl does: `--kubeconfig`, `$KUBECONFIG`
-//! (several paths merged), `~/.kube/config`, `--context`, and in-cluster
-//! configuration as the last resort.
+//! (several paths merged), `~/.kube/config`, `--context`, `--cluster`,
+//! `--user`, impersonation (`--as`, `--as-group`, `--as-uid`), and in-cluster
+//! configuration as the last resort — only when nothing named a kubeconfig
+//! or a part of one (kubectl's rule).
+//!
+//! Every request goes through kube's retry layer (429, 503 and 504 are
+//! retried with exponential backoff, honouring `Retry-After`).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,8 +26,26 @@ pub struct Target {
     pub cluster: Option<String>,
     /// `--user`.
     pub user: Option<String>,
-    /// `--request-timeout` (per request).
+    /// `--request-timeout` (per request; `Some(0)`: none, kubectl's `0`).
     pub request_timeout: Option<Duration>,
+    /// `--as`: the user to impersonate.
+    pub impersonate: Option<String>,
+    /// `--as-group` (repeatable): groups to impersonate.
+    pub impersonate_groups: Vec<String>,
+    /// `--as-uid`: the UID to impersonate.
+    pub impersonate_uid: Option<String>,
+}
+
+impl Target {
+    /// Whether a flag or `$KUBECONFIG` names a kubeconfig or a part of one:
+    /// then a missing kubeconfig is an error, never in-cluster config.
+    fn names_a_kubeconfig(&self, env_kubeconfig: Option<&std::ffi::OsStr>) -> bool {
+        self.kubeconfig.is_some()
+            || self.context.is_some()
+            || self.cluster.is_some()
+            || self.user.is_some()
+            || env_kubeconfig.is_some_and(|v| !v.is_empty())
+    }
 }
 
 /// A connected client with the names used in error messages.
@@ -53,8 +76,29 @@ impl std::fmt::Debug for Cluster {
 pub async fn connect(target: &Target) -> Result<Cluster> {
     let (mut config, context) = load_config(target).await?;
     config.connect_timeout = Some(Duration::from_secs(10));
-    config.read_timeout = Some(target.request_timeout.unwrap_or(Duration::from_secs(60)));
+    config.read_timeout = read_timeout(target.request_timeout);
     config.reset_reader_on_write = true;
+    config.default_retry = true;
+    if let Some(user) = &target.impersonate {
+        config.auth_info.impersonate = Some(user.clone());
+    }
+    if !target.impersonate_groups.is_empty() {
+        if target.impersonate.is_none() {
+            return Err(Error::Kubeconfig(
+                "--as-group requires --as (kubectl's rule: groups are impersonated with a user)"
+                    .into(),
+            ));
+        }
+        config.auth_info.impersonate_groups = Some(target.impersonate_groups.clone());
+    }
+    if let Some(uid) = &target.impersonate_uid {
+        if target.impersonate.is_none() {
+            return Err(Error::Kubeconfig(
+                "--as-uid requires --as (kubectl's rule: a UID is impersonated with a user)".into(),
+            ));
+        }
+        config.auth_info.impersonate_uid = Some(uid.clone());
+    }
     let server = config
         .cluster_url
         .to_string()
@@ -85,6 +129,16 @@ pub async fn connect(target: &Target) -> Result<Cluster> {
     })
 }
 
+/// The per-request timeout: `--request-timeout` (`0`: none, as kubectl),
+/// else 60 s.
+fn read_timeout(flag: Option<Duration>) -> Option<Duration> {
+    match flag {
+        Some(d) if d.is_zero() => None,
+        Some(d) => Some(d),
+        None => Some(Duration::from_secs(60)),
+    }
+}
+
 async fn load_config(target: &Target) -> Result<(Config, String)> {
     let options = KubeConfigOptions {
         context: target.context.clone(),
@@ -102,8 +156,13 @@ async fn load_config(target: &Target) -> Result<(Config, String)> {
         None => match Kubeconfig::read() {
             Ok(k) => Some(k),
             Err(e) => {
-                if let Ok(c) = Config::incluster() {
-                    return Ok((c, "in-cluster".to_string()));
+                // In-cluster only when nothing named a kubeconfig: a broken
+                // $KUBECONFIG or a --context must not silently talk to the
+                // cluster the pod runs in.
+                if !target.names_a_kubeconfig(std::env::var_os("KUBECONFIG").as_deref()) {
+                    if let Ok(c) = Config::incluster() {
+                        return Ok((c, "in-cluster".to_string()));
+                    }
                 }
                 return Err(Error::NoKubeconfig {
                     reason: crate::error::chain(&e),
@@ -143,4 +202,47 @@ async fn load_config(target: &Target) -> Result<(Config, String)> {
             ))
         })?;
     Ok((config, context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zero_request_timeout_means_none_and_the_default_is_a_minute() {
+        assert_eq!(read_timeout(Some(Duration::ZERO)), None);
+        assert_eq!(
+            read_timeout(Some(Duration::from_secs(5))),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(read_timeout(None), Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn in_cluster_config_is_only_a_fallback_when_nothing_names_a_kubeconfig() {
+        let t = Target::default();
+        assert!(!t.names_a_kubeconfig(None));
+        assert!(!t.names_a_kubeconfig(Some(std::ffi::OsStr::new(""))));
+        assert!(t.names_a_kubeconfig(Some(std::ffi::OsStr::new("/x/config"))));
+        for t in [
+            Target {
+                kubeconfig: Some("/x".into()),
+                ..Default::default()
+            },
+            Target {
+                context: Some("prod".into()),
+                ..Default::default()
+            },
+            Target {
+                cluster: Some("c".into()),
+                ..Default::default()
+            },
+            Target {
+                user: Some("u".into()),
+                ..Default::default()
+            },
+        ] {
+            assert!(t.names_a_kubeconfig(None), "{t:?}");
+        }
+    }
 }

@@ -18,6 +18,9 @@
 //!   [`Inventory::ignored`].
 //! * `metadata.managedFields` is dropped (server bookkeeping, large, unused
 //!   offline).
+//! * An object given twice (same kind, namespace and name) is kept once, the
+//!   last one given, as applying the files in order would leave it; each is
+//!   recorded in [`Inventory::duplicates`] for the caller to warn about.
 //! * The first error stops the load: nothing is half-loaded. Errors name
 //!   `file:line[:column]`.
 //!
@@ -25,6 +28,7 @@
 //! documents), and results are merged in input order, so the outcome — objects
 //! and the error reported — is deterministic.
 
+mod dedupe;
 mod parallel;
 mod parse;
 mod read;

@@ -101,6 +101,7 @@ pub(super) fn load_inputs(inputs: &[Input]) -> Result<Inventory> {
             }
         }
     }
+    super::dedupe::keep_last(&mut set);
     Ok(set)
 }
 

@@ -22,6 +22,7 @@ use ns_policy_core::probe::{ProbeOptions, ProbePlan, Role};
 use ns_policy_core::render::{self, Bundle, BundleObject, NamespaceSpec};
 use ns_policy_core::Error;
 
+mod connect;
 mod fixtures;
 mod gc_reaping;
 mod listing;
