@@ -262,6 +262,12 @@ pub(crate) struct AuditArgs {
     /// Also audit kube-system, kube-public, kube-node-lease and the baseline's excluded namespaces.
     #[arg(long)]
     pub include_system: bool,
+    /// Ignore every waiver (annotations and the baseline's spec.waivers): report all findings.
+    #[arg(long)]
+    pub no_waivers: bool,
+    /// With -o sarif: make file URIs relative to this directory (default: the working directory; use the repository root).
+    #[arg(long, value_name = "DIR")]
+    pub sarif_base: Option<PathBuf>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = AuditFormat::Table)]
     pub output: AuditFormat,

@@ -32,11 +32,14 @@ pub enum Category {
     WorkloadResources,
     /// Preview expiry and stuck deletion.
     Lifecycle,
+    /// Waivers that cannot be honoured (no reason, expired, too long,
+    /// unreadable).
+    Waivers,
 }
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 11] = [
         Category::Labels,
         Category::PodSecurity,
         Category::ResourceQuota,
@@ -47,6 +50,7 @@ impl Category {
         Category::WorkloadSecurity,
         Category::WorkloadResources,
         Category::Lifecycle,
+        Category::Waivers,
     ];
 
     /// The kebab-case name (`network-dns`).
@@ -62,6 +66,7 @@ impl Category {
             Category::WorkloadSecurity => "workload-security",
             Category::WorkloadResources => "workload-resources",
             Category::Lifecycle => "lifecycle",
+            Category::Waivers => "waivers",
         }
     }
 }
@@ -217,6 +222,21 @@ checks! {
     "lifecycle.expiry-missing", Lifecycle, Warning, "A preview namespace has no ns-policy.io/expires-at";
     "lifecycle.expiry-invalid", Lifecycle, Warning, "A preview namespace has an invalid ns-policy.io/expires-at";
     "lifecycle.stuck-terminating", Lifecycle, Error, "A namespace has been terminating for more than 5 minutes";
+    "waivers.missing-reason", Waivers, Warning, "A waiver without a reason (it waives nothing)";
+    "waivers.expired", Waivers, Warning, "A waiver past its expiry (it waives nothing)";
+    "waivers.too-long", Waivers, Warning, "A waiver expiring later than spec.waiverPolicy.maxDays allows, or never (it waives nothing)";
+    "waivers.invalid", Waivers, Warning, "A ns-policy.io/waive annotation that cannot be read (it waives nothing)";
+}
+
+/// True when `pattern` names a check a waiver may cover: a check ID
+/// outside the `waivers` category, or a category followed by `.*`.
+pub fn waivable(pattern: &str) -> bool {
+    if let Some(cat) = pattern.strip_suffix(".*") {
+        return Category::ALL
+            .iter()
+            .any(|c| c.as_str() == cat && *c != Category::Waivers);
+    }
+    check_info(pattern).is_some_and(|c| c.category != Category::Waivers)
 }
 
 /// The description of a check ID.

@@ -26,7 +26,13 @@ fn audit(files: &[PathBuf]) -> NamespaceReport {
     );
     let now = Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap();
     let selection = Selection::new(vec!["shop-prod".into()], false, None, false).unwrap();
-    let mut report = run::audit_manifests(&Baseline::builtin(), &set, &selection, now).unwrap();
+    let mut report = run::audit_manifests(
+        &Baseline::builtin(),
+        &set,
+        &selection,
+        &ns_policy_core::audit::AuditOptions::at(now),
+    )
+    .unwrap();
     report.namespaces.remove(0)
 }
 
@@ -98,7 +104,10 @@ fn findings_carry_file_and_line_of_the_offending_object() {
         dns.source.as_deref().unwrap().contains("base.yaml:4"),
         "{dns:?}"
     );
-    let sarif = ns_policy_core::audit::to_sarif(&AuditReport::new(vec![report]), "0");
+    let sarif = ns_policy_core::audit::to_sarif(
+        &AuditReport::new(vec![report]),
+        &ns_policy_core::audit::SarifOptions::default(),
+    );
     let loc = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
     assert_eq!(loc["region"]["startLine"], 4);
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
 use ns_policy_core::audit::run::{self, Selection};
-use ns_policy_core::audit::AuditReport;
+use ns_policy_core::audit::{AuditOptions, AuditReport, SarifOptions};
 use ns_policy_core::baseline::Baseline;
 use ns_policy_core::checks::Severity;
 use ns_policy_core::kube::{apply, list};
@@ -25,12 +25,16 @@ pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<Exi
         args.selector.as_deref(),
         args.include_system,
     )?;
+    let opts = AuditOptions {
+        now: chrono::Utc::now(),
+        ignore_waivers: args.no_waivers,
+    };
     let report = if !args.files.is_empty() {
         if args.fix {
             bail!("--fix works on live namespaces only, not with -f");
         }
         let inventory = super::load_manifests(g, &args.files, p)?;
-        let report = run::audit_manifests(&baseline, &inventory, &selection, chrono::Utc::now())?;
+        let report = run::audit_manifests(&baseline, &inventory, &selection, &opts)?;
         // The process exits right after printing: freeing 100,000 parsed
         // objects one by one costs more than half a second on large GitOps
         // repositories, so the loaded inventory is left to the OS.
@@ -38,9 +42,9 @@ pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<Exi
         report
     } else {
         let cluster = super::connect(g, p).await?;
-        let report = audit_live(&cluster.client, &baseline, &selection, p).await?;
+        let report = audit_live(&cluster.client, &baseline, &selection, &opts, p).await?;
         if args.fix && fix(&cluster.client, &baseline, args, &report, p).await? {
-            audit_live(&cluster.client, &baseline, &selection, p).await?
+            audit_live(&cluster.client, &baseline, &selection, &opts, p).await?
         } else {
             report
         }
@@ -50,10 +54,16 @@ pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<Exi
         FailOn::Info => Severity::Info,
         FailOn::Error | FailOn::Never => Severity::Error,
     };
+    let sarif = SarifOptions {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        cwd: std::env::current_dir().unwrap_or_default(),
+        base: args.sarif_base.clone(),
+    };
     p.data(&output::audit::render(
         &report,
         args.output,
         junit_threshold,
+        &sarif,
         p.color(),
     ))?;
     if matches!(args.output, AuditFormat::Table | AuditFormat::Wide) {
@@ -82,10 +92,11 @@ async fn audit_live(
     client: &kube::Client,
     baseline: &Baseline,
     selection: &Selection,
+    opts: &AuditOptions,
     p: &Printer,
 ) -> Result<AuditReport> {
     let spinner = spinner(p, "reading namespaces");
-    let live = ns_policy_core::kube::audit::audit_live(client, baseline, selection).await;
+    let live = ns_policy_core::kube::audit::audit_live(client, baseline, selection, opts).await;
     if let Some(s) = &spinner {
         s.finish_and_clear();
     }

@@ -22,12 +22,13 @@ pub(crate) fn render(
     report: &AuditReport,
     format: AuditFormat,
     junit_threshold: Severity,
+    sarif: &audit::SarifOptions,
     color: bool,
 ) -> String {
     match format {
         AuditFormat::Json => super::json(report),
         AuditFormat::Yaml => ns_policy_core::yaml::to_string(report),
-        AuditFormat::Sarif => super::json(&audit::to_sarif(report, env!("CARGO_PKG_VERSION"))),
+        AuditFormat::Sarif => super::json(&audit::to_sarif(report, sarif)),
         AuditFormat::Junit => audit::to_junit(report, junit_threshold),
         AuditFormat::Table => namespaces_table(report, color),
         AuditFormat::Wide => {
@@ -84,6 +85,7 @@ fn namespaces_table(report: &AuditReport, color: bool) -> String {
                 r.count(Severity::Error).to_string(),
                 r.count(Severity::Warning).to_string(),
                 r.unknown.len().to_string(),
+                r.waived.len().to_string(),
                 worst,
             ]
         })
@@ -96,6 +98,7 @@ fn namespaces_table(report: &AuditReport, color: bool) -> String {
             "errors",
             "warnings",
             "unknown",
+            "waived",
             "worst finding",
         ],
         &rows,
@@ -133,7 +136,23 @@ fn findings_table(report: &AuditReport, color: bool) -> String {
                     "grant the list permission and audit again".to_string(),
                 ]
             });
-            findings.chain(unknown)
+            let waived = r.waived.iter().map(move |w| {
+                vec![
+                    r.name.clone(),
+                    "waived".to_string(),
+                    w.finding.check.clone(),
+                    clean(
+                        &w.finding
+                            .object
+                            .clone()
+                            .or_else(|| w.finding.source.clone())
+                            .unwrap_or_else(|| "-".into()),
+                    ),
+                    clean(first_line(&w.finding.message)),
+                    clean(first_line(&format!("waived: {}", w.waiver.describe()))),
+                ]
+            });
+            findings.chain(unknown).chain(waived)
         })
         .collect();
     if rows.is_empty() {
@@ -156,8 +175,8 @@ fn findings_table(report: &AuditReport, color: bool) -> String {
 pub(crate) fn summary(report: &AuditReport) -> String {
     let s = &report.summary;
     let mut line = format!(
-        "{} namespace(s) audited: {} failed, {} unknown, {} warned, {} passed; {} error(s), {} warning(s), {} info, {} unknown check(s)",
-        s.namespaces, s.failed, s.unknown, s.warned, s.passed, s.errors, s.warnings, s.infos, s.unknown_checks
+        "{} namespace(s) audited: {} failed, {} unknown, {} warned, {} passed; {} error(s), {} warning(s), {} info, {} unknown check(s), {} waived",
+        s.namespaces, s.failed, s.unknown, s.warned, s.passed, s.errors, s.warnings, s.infos, s.unknown_checks, s.waived
     );
     if s.unknown_checks > 0 {
         line.push_str(" (checks that could not run: -o wide lists them and why)");

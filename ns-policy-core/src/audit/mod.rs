@@ -36,6 +36,7 @@ mod rules;
 pub mod run;
 #[cfg(test)]
 mod tests;
+pub mod waivers;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,27 @@ use crate::baseline::Baseline;
 use crate::checks::{Category, Severity};
 pub use crate::inventory::{Access, ClusterRoleIndex, Item, NamespaceView};
 
-pub use report::{to_junit, to_sarif, AuditReport, AuditSummary, SARIF_SCHEMA};
+pub use report::{to_junit, to_sarif, AuditReport, AuditSummary, SarifOptions, SARIF_SCHEMA};
+pub use waivers::{AppliedWaiver, WaivedFinding, WaiverKind, WAIVE_ANNOTATION};
+
+/// How to audit.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditOptions {
+    /// The time expiries and ages are judged at.
+    pub now: DateTime<Utc>,
+    /// `--no-waivers`: report every finding, whatever waives it.
+    pub ignore_waivers: bool,
+}
+
+impl AuditOptions {
+    /// At `now`, waivers honoured.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        AuditOptions {
+            now,
+            ignore_waivers: false,
+        }
+    }
+}
 
 /// The API version of [`AuditReport`].
 pub const API_VERSION: &str = "ns-policy.io/v1alpha1";
@@ -131,6 +152,9 @@ pub struct NamespaceReport {
     /// Checks that could not run.
     #[serde(default)]
     pub unknown: Vec<UnknownCheck>,
+    /// Findings a waiver covers: not counted, never dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<WaivedFinding>,
 }
 
 impl NamespaceReport {
@@ -171,13 +195,23 @@ impl NamespaceReport {
     }
 }
 
-/// Audits one namespace against the baseline at time `now`.
+/// Audits one namespace against the baseline at time `now` (waivers
+/// honoured).
 pub fn audit_namespace(
     baseline: &Baseline,
     view: &NamespaceView<'_>,
     now: DateTime<Utc>,
 ) -> NamespaceReport {
-    rules::run(baseline, view, now)
+    audit_namespace_with(baseline, view, &AuditOptions::at(now))
+}
+
+/// Audits one namespace with `opts`.
+pub fn audit_namespace_with(
+    baseline: &Baseline,
+    view: &NamespaceView<'_>,
+    opts: &AuditOptions,
+) -> NamespaceReport {
+    rules::run(baseline, view, opts)
 }
 
 /// The text of an HTTP `Warning` header (`299 - "text"` → `text`), as the

@@ -53,6 +53,9 @@ pub struct AuditSummary {
     pub passed: usize,
     /// Checks that could not run (forbidden lists), over all namespaces.
     pub unknown_checks: usize,
+    /// Findings a waiver covers (not counted above).
+    #[serde(default)]
+    pub waived: usize,
     /// Worst severity found (absent without findings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worst: Option<Severity>,
@@ -84,6 +87,7 @@ impl AuditSummary {
                 NamespaceStatus::Passed => s.passed += 1,
             }
             s.unknown_checks += ns.unknown.len();
+            s.waived += ns.waived.len();
         }
         s.worst = Self::worst(namespaces.iter().flat_map(|n| &n.findings));
         s
@@ -141,64 +145,198 @@ fn split_source(source: &str) -> Option<(&str, u64)> {
     (!path.is_empty() && line > 0).then_some((path, line))
 }
 
-/// The report as a SARIF 2.1.0 log for code-scanning tools.
-pub fn to_sarif(report: &AuditReport, tool_version: &str) -> Value {
-    let mut rule_ids: Vec<&str> = Vec::new();
+/// How SARIF locations are written.
+#[derive(Debug, Clone, Default)]
+pub struct SarifOptions {
+    /// `tool.driver.version`.
+    pub tool_version: String,
+    /// The working directory relative `-f` paths were given from.
+    pub cwd: std::path::PathBuf,
+    /// `--sarif-base`: URIs are made relative to this directory (default:
+    /// `cwd`), as GitHub code scanning wants them relative to the checkout.
+    pub base: Option<std::path::PathBuf>,
+}
+
+/// The lexically normal form of an absolute path (`.` and `..` resolved
+/// without touching the file system).
+fn normal(p: &std::path::Path) -> Vec<String> {
+    use std::path::Component;
+    let mut out: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(n) => out.push(n.to_string_lossy().into_owned()),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+/// A percent-encoded relative URI reference of `path` from `base` (`..`
+/// where it lies outside).
+fn relative_uri(path: &str, opts: &SarifOptions) -> String {
+    let p = std::path::Path::new(path);
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        opts.cwd.join(p)
+    };
+    let base = match &opts.base {
+        Some(b) if b.is_absolute() => b.clone(),
+        Some(b) => opts.cwd.join(b),
+        None => opts.cwd.clone(),
+    };
+    let (target, from) = (normal(&abs), normal(&base));
+    let common = target.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> =
+        std::iter::repeat_n("..".to_string(), from.len() - common).collect();
+    parts.extend(target[common..].iter().cloned());
+    parts
+        .iter()
+        .map(|seg| {
+            let mut enc = String::with_capacity(seg.len());
+            for b in seg.bytes() {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        enc.push(b as char)
+                    }
+                    _ => enc.push_str(&format!("%{b:02X}")),
+                }
+            }
+            enc
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A stable 64-bit FNV-1a hash (fingerprints must not change between runs
+/// or builds, which `std`'s hasher does not promise).
+fn fnv1a(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0u8)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// What every result of a check has in common, for SARIF rule `help`.
+fn rule_help(check: &str, category: Category) -> String {
+    let what = match category {
+        Category::Labels => "Set the labels and annotations the baseline requires on the Namespace (kubectl label / kubectl annotate, or kubectl ns-policy audit NS --fix).",
+        Category::PodSecurity => "Set the pod-security.kubernetes.io/* labels of the Namespace to the profile's levels (kubectl label namespace NS ...), after checking that existing pods pass.",
+        Category::ResourceQuota => "Give the namespace a ResourceQuota with the profile's values (kubectl ns-policy audit NS --fix applies the profile's).",
+        Category::LimitRange => "Give the namespace a Container LimitRange with the profile's defaults and bounds (kubectl ns-policy audit NS --fix applies the profile's).",
+        Category::NetworkPolicy => "Make the namespace's NetworkPolicies (and cluster network policies) isolate it as the profile says, and allow what the profile allows; the result's remediation names the policy.",
+        Category::NetworkDns => "Allow egress to cluster DNS on port 53 over UDP and TCP, selecting its namespace by kubernetes.io/metadata.name.",
+        Category::Rbac => "Bind only the roles the profile grants; avoid cluster-admin and wildcard roles; the result's remediation names the binding.",
+        Category::WorkloadSecurity => "Change the pod template so that the profile's Pod Security Standard admits it; the result names the field.",
+        Category::WorkloadResources => "Set cpu and memory requests and limits on every container (or a LimitRange default).",
+        Category::Lifecycle => "Delete expired preview namespaces (kubectl ns-policy gc) and give previews an expiry.",
+        Category::Waivers => "Give every waiver a reason and an expiry within the baseline's spec.waiverPolicy.maxDays, or remove it.",
+    };
+    format!("{what} Each result carries its own remediation in properties.remediation. Check {check} of kubectl ns-policy audit.")
+}
+
+/// The report as a SARIF 2.1.0 log for code-scanning tools (GitHub code
+/// scanning accepts it as is): every result has a physical location (the
+/// object's file and line offline, a stable logical path for live objects,
+/// said so in its description), relative URIs, generic rule help, stable
+/// `partialFingerprints`; waived findings are results with
+/// `suppressions`; checks that could not run are tool execution
+/// notifications.
+pub fn to_sarif(report: &AuditReport, opts: &SarifOptions) -> Value {
+    let mut rule_ids: Vec<String> = Vec::new();
     let mut rules = Vec::new();
     let mut results = Vec::new();
+    let mut rule_index = |f: &Finding, rules: &mut Vec<Value>| -> usize {
+        if let Some(i) = rule_ids.iter().position(|r| *r == f.check) {
+            return i;
+        }
+        rule_ids.push(f.check.clone());
+        let info = check_info(&f.check);
+        let short = info.map(|i| i.description).unwrap_or(f.check.as_str());
+        let severity = info.map(|i| i.severity).unwrap_or(f.severity);
+        rules.push(json!({
+            "id": f.check,
+            "shortDescription": { "text": short },
+            "fullDescription": { "text": format!("{short} ({} check of kubectl ns-policy audit).", f.category) },
+            "help": { "text": rule_help(&f.check, f.category) },
+            "helpUri": format!("{INFORMATION_URI}#audit"),
+            "defaultConfiguration": { "level": sarif_level(severity) },
+            "properties": { "category": f.category.as_str(), "tags": [f.category.as_str()] },
+        }));
+        rules.len() - 1
+    };
+    let mut push = |ns: &NamespaceReport,
+                    f: &Finding,
+                    waiver: Option<&super::AppliedWaiver>,
+                    rules: &mut Vec<Value>| {
+        let index = rule_index(f, rules);
+        let object = f
+            .object
+            .clone()
+            .unwrap_or_else(|| format!("Namespace/{}", ns.name));
+        let logical = json!({
+            "name": object,
+            "fullyQualifiedName": format!("{}/{object}", ns.name),
+            "kind": "resource",
+        });
+        let physical = match f.source.as_deref().and_then(split_source) {
+            Some(("-", line)) => json!({
+                "artifactLocation": { "uri": "stdin", "description": { "text": "standard input (-f -)" } },
+                "region": { "startLine": line },
+            }),
+            Some((path, line)) => json!({
+                "artifactLocation": { "uri": relative_uri(path, opts) },
+                "region": { "startLine": line },
+            }),
+            None => json!({
+                "artifactLocation": {
+                    "uri": format!("kubernetes/namespaces/{}/{}", ns.name, object),
+                    "description": { "text": format!("live object {object} of namespace {} (audited in the cluster, not a file)", ns.name) },
+                },
+                "region": { "startLine": 1 },
+            }),
+        };
+        let mut result = json!({
+            "ruleId": f.check,
+            "ruleIndex": index,
+            "level": sarif_level(f.severity),
+            "message": { "text": f.message },
+            "locations": [{ "physicalLocation": physical, "logicalLocations": [logical] }],
+            "partialFingerprints": {
+                "nsPolicyFinding/v1": fnv1a(&[&f.check, &ns.name, &object, &f.message]),
+            },
+            "properties": {
+                "namespace": ns.name,
+                "profile": ns.profile,
+                "category": f.category.as_str(),
+                "remediation": f.remediation,
+            },
+        });
+        if let Some(w) = waiver {
+            result["suppressions"] = json!([{
+                "kind": match w.kind {
+                    super::WaiverKind::InSource => "inSource",
+                    super::WaiverKind::External => "external",
+                },
+                "status": "accepted",
+                "justification": w.describe(),
+            }]);
+        }
+        results.push(result);
+    };
     for ns in &report.namespaces {
         for f in &ns.findings {
-            let index = match rule_ids.iter().position(|r| *r == f.check) {
-                Some(i) => i,
-                None => {
-                    rule_ids.push(&f.check);
-                    let info = check_info(&f.check);
-                    let short = info.map(|i| i.description).unwrap_or(f.check.as_str());
-                    let severity = info.map(|i| i.severity).unwrap_or(f.severity);
-                    rules.push(json!({
-                        "id": f.check,
-                        "name": f.check,
-                        "shortDescription": { "text": short },
-                        "fullDescription": { "text": format!("{short} ({} check of kubectl ns-policy audit)", f.category) },
-                        "help": { "text": f.remediation },
-                        "defaultConfiguration": { "level": sarif_level(severity) },
-                        "properties": { "category": f.category.as_str(), "tags": [f.category.as_str()] },
-                    }));
-                    rules.len() - 1
-                }
-            };
-            let logical_name = match &f.object {
-                Some(o) => format!("{}/{o}", ns.name),
-                None => ns.name.clone(),
-            };
-            let logical = json!({
-                "name": f.object.clone().unwrap_or_else(|| format!("Namespace/{}", ns.name)),
-                "fullyQualifiedName": logical_name,
-                "kind": "resource",
-            });
-            let location = match f.source.as_deref().and_then(split_source) {
-                Some((path, line)) => json!({
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": path },
-                        "region": { "startLine": line },
-                    },
-                    "logicalLocations": [logical],
-                }),
-                None => json!({ "logicalLocations": [logical] }),
-            };
-            results.push(json!({
-                "ruleId": f.check,
-                "ruleIndex": index,
-                "level": sarif_level(f.severity),
-                "message": { "text": f.message },
-                "locations": [location],
-                "properties": {
-                    "namespace": ns.name,
-                    "profile": ns.profile,
-                    "category": f.category.as_str(),
-                    "remediation": f.remediation,
-                },
-            }));
+            push(ns, f, None, &mut rules);
+        }
+        for w in &ns.waived {
+            push(ns, &w.finding, Some(&w.waiver), &mut rules);
         }
     }
     // Checks that could not run are not results (nothing was found) but
@@ -237,7 +375,7 @@ pub fn to_sarif(report: &AuditReport, tool_version: &str) -> Value {
                 "driver": {
                     "name": "kubectl-ns-policy",
                     "informationUri": INFORMATION_URI,
-                    "version": tool_version,
+                    "version": opts.tool_version,
                     "rules": rules,
                 }
             },
@@ -270,9 +408,11 @@ fn xml_escape(s: &str) -> String {
 /// read: one testsuite `kubectl-ns-policy audit`, one testcase per namespace
 /// × category (classname = namespace, name = category, `time="0"`).
 /// Findings at or above `threshold` make the testcase fail; a testcase
-/// without failures but with checks that could not run is `skipped`
-/// (never a pass), with the reasons; lower findings, and unknown checks of
-/// a failed testcase, go to `system-out`.
+/// without failures but with checks that could not run, or with waived
+/// findings, is `skipped` (never a pass), with the reasons; lower findings,
+/// and unknown checks and waivers of a failed testcase, go to
+/// `system-out`. Valid against the Jenkins junit/xunit schema: no
+/// `skipped` attribute on `testsuites`, `time` on every testcase.
 pub fn to_junit(report: &AuditReport, threshold: Severity) -> String {
     struct Case {
         classname: String,
@@ -307,6 +447,12 @@ pub fn to_junit(report: &AuditReport, threshold: Severity) -> String {
                 .iter()
                 .filter(|u| u.category == cat)
                 .map(|u| format!("{}: unknown ({})", u.check, u.reason))
+                .chain(
+                    ns.waived
+                        .iter()
+                        .filter(|w| w.finding.category == cat)
+                        .map(|w| format!("{}: waived: {}", w.finding.check, w.waiver.describe())),
+                )
                 .collect();
             if !failures.is_empty() {
                 notes.extend(skipped.iter().cloned());

@@ -5,11 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{audit_namespace, Access, AuditReport, NamespaceReport};
+use super::{audit_namespace_with, Access, AuditOptions, AuditReport, NamespaceReport};
 use crate::baseline::Baseline;
 use crate::checks::Category;
 use crate::error::{Error, Result};
@@ -168,14 +167,14 @@ pub fn audit(
     inventory: &Inventory,
     targets: &[&Item<Namespace>],
     psa: &BTreeMap<String, Access<Vec<String>>>,
-    now: DateTime<Utc>,
+    opts: &AuditOptions,
 ) -> AuditReport {
     let index = inventory.cluster_role_index();
     let mut views = inventory.views(targets, &index);
     for view in &mut views {
         view.psa_dry_run_warnings = psa.get(view.name()).cloned();
     }
-    let mut reports = audit_views(baseline, &views, now);
+    let mut reports = audit_views(baseline, &views, opts);
     reports.sort_by(|a, b| a.name.cmp(&b.name));
     AuditReport::new(reports)
 }
@@ -188,7 +187,7 @@ const PER_THREAD: usize = 64;
 fn audit_views(
     baseline: &Baseline,
     views: &[crate::inventory::NamespaceView<'_>],
-    now: DateTime<Utc>,
+    opts: &AuditOptions,
 ) -> Vec<NamespaceReport> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -197,7 +196,7 @@ fn audit_views(
     if threads == 1 {
         return views
             .iter()
-            .map(|v| audit_namespace(baseline, v, now))
+            .map(|v| audit_namespace_with(baseline, v, opts))
             .collect();
     }
     let chunk = views.len().div_ceil(threads);
@@ -207,7 +206,7 @@ fn audit_views(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|v| audit_namespace(baseline, v, now))
+                        .map(|v| audit_namespace_with(baseline, v, opts))
                         .collect::<Vec<_>>()
                 })
             })
@@ -231,7 +230,7 @@ pub fn audit_manifests(
     baseline: &Baseline,
     inventory: &Inventory,
     selection: &Selection,
-    now: DateTime<Utc>,
+    opts: &AuditOptions,
 ) -> Result<AuditReport> {
     let in_use = inventory.namespaces_in_use();
     let mut made_up = Vec::new();
@@ -259,7 +258,7 @@ pub fn audit_manifests(
     }
     let mut targets = selection.select(baseline, &inventory.namespaces);
     targets.extend(made_up.iter());
-    Ok(audit(baseline, inventory, &targets, &BTreeMap::new(), now))
+    Ok(audit(baseline, inventory, &targets, &BTreeMap::new(), opts))
 }
 
 /// Categories `--fix` repairs by applying the baseline bundle.

@@ -82,6 +82,55 @@ pub struct BaselineSpec {
     pub probe: ProbeSpec,
     /// The profiles by name.
     pub profiles: BTreeMap<String, Profile>,
+    /// Findings waived centrally (with a reason and an expiry), by check and
+    /// namespace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<BaselineWaiver>,
+    /// Rules every waiver must follow.
+    #[serde(default, skip_serializing_if = "WaiverPolicy::is_default")]
+    pub waiver_policy: WaiverPolicy,
+}
+
+/// A finding waived by the baseline (`spec.waivers[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BaselineWaiver {
+    /// A check ID (`rbac.wildcard-role-binding`) or a category
+    /// (`rbac.*`).
+    pub check: String,
+    /// Why (required: a waiver without one is a finding and waives
+    /// nothing).
+    #[serde(default)]
+    pub reason: String,
+    /// Until when (`2027-03-01` or RFC 3339); past it the waiver is a
+    /// finding and waives nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Namespaces it covers, by name (with `namespaceSelector`: either).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    /// Namespaces it covers, by label selector (`team=legacy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<String>,
+    /// Only findings about this object (`RoleBinding/ci-admin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+}
+
+/// `spec.waiverPolicy`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WaiverPolicy {
+    /// The longest a waiver may run from the day it is audited: one that
+    /// expires later (or never) is a finding and waives nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_days: Option<u32>,
+}
+
+impl WaiverPolicy {
+    fn is_default(&self) -> bool {
+        *self == WaiverPolicy::default()
+    }
 }
 
 /// A name rule.

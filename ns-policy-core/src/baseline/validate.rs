@@ -173,7 +173,53 @@ pub(super) fn parse(text: &str, path: &str) -> Result<Baseline> {
     for (name, p) in &spec.profiles {
         profile(&c, &b, name, p)?;
     }
+    waivers(&c, &b)?;
     Ok(b)
+}
+
+/// `spec.waivers`: known checks, readable expiries and selectors, names
+/// that are namespace names. A missing reason or a past expiry is an audit
+/// finding, not a baseline error: the baseline stays usable.
+fn waivers(c: &Checker<'_>, b: &Baseline) -> Result<()> {
+    for (i, w) in b.spec.waivers.iter().enumerate() {
+        let at = |f: &str| ptr(&["spec", "waivers", &i.to_string(), f]);
+        c.ensure(crate::checks::waivable(&w.check), &at("check"), || {
+            format!(
+                "spec.waivers[{i}].check {:?} is not a check ID or a category followed by .* (see kubectl ns-policy audit -o json for check IDs)",
+                w.check
+            )
+        })?;
+        if let Some(e) = &w.expires {
+            c.ensure(super::parse_time(e).is_some(), &at("expires"), || {
+                format!(
+                    "spec.waivers[{i}].expires {e:?} is not a date (expected 2027-03-01 or RFC 3339)"
+                )
+            })?;
+        }
+        for (j, n) in w.namespaces.iter().enumerate() {
+            crate::names::validate_namespace_name(n).map_err(|e| {
+                c.err(
+                    &ptr(&[
+                        "spec",
+                        "waivers",
+                        &i.to_string(),
+                        "namespaces",
+                        &j.to_string(),
+                    ]),
+                    format!("spec.waivers[{i}].namespaces[{j}]: {e}"),
+                )
+            })?;
+        }
+        if let Some(sel) = &w.namespace_selector {
+            crate::selector::parse(sel).map_err(|e| {
+                c.err(
+                    &at("namespaceSelector"),
+                    format!("spec.waivers[{i}].namespaceSelector {sel:?}: {e}"),
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
 fn network(c: &Checker<'_>, b: &Baseline) -> Result<()> {

@@ -30,6 +30,7 @@ pub async fn audit_live(
     client: &Client,
     baseline: &Baseline,
     selection: &Selection,
+    opts: &crate::audit::AuditOptions,
 ) -> Result<LiveAudit> {
     let mut candidates = Vec::new();
     if selection.lists_namespaces() {
@@ -85,7 +86,7 @@ pub async fn audit_live(
     .await?;
     let (psa, refused) = audit_run::split_psa_answers(answers);
     warnings.extend(refused);
-    let report = audit_run::audit(baseline, &inventory, &targets, &psa, chrono::Utc::now());
+    let report = audit_run::audit(baseline, &inventory, &targets, &psa, opts);
     Ok(LiveAudit { report, warnings })
 }
 

@@ -553,3 +553,56 @@ fn an_identity_that_reads_only_namespaces_gets_unknown_and_a_failing_exit() {
     assert_eq!(code(&relaxed), 0, "{}", stderr(&relaxed));
     assert_eq!(code(&never), 0, "{}", stderr(&never));
 }
+
+#[test]
+fn a_waiver_annotation_accepts_a_finding_until_it_expires_and_no_waivers_ignores_it() {
+    let Some(c) = cluster() else { return };
+    let ns = unique_name("e2e-waive");
+    let _g = c.guard(&[&ns]);
+    create(&c, &ns, &[]);
+    c.kubectl_ok(&["delete", "resourcequota", "--all", "-n", &ns]);
+    let (exit, report, err) = audit_json(&c, &[&ns]);
+    assert_eq!(exit, 1, "{err}");
+    assert!(checks(&report, &ns).contains(&"resource-quota.missing".to_string()));
+
+    c.kubectl_ok(&[
+        "annotate",
+        "namespace",
+        &ns,
+        r#"ns-policy.io/waive=[{"check": "resource-quota.missing", "reason": "batch quota set by the scheduler (PLAT-7)", "expires": "2099-01-01"}]"#,
+    ]);
+    let (exit, report, err) = audit_json(&c, &[&ns]);
+    assert_eq!(exit, 0, "{err}\n{report}");
+    let entry = report["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == ns.as_str())
+        .unwrap();
+    assert_eq!(
+        entry["waived"][0]["check"], "resource-quota.missing",
+        "{entry}"
+    );
+    assert_eq!(report["summary"]["waived"], 1);
+
+    let (exit, report, _) = audit_json(&c, &[&ns, "--no-waivers"]);
+    assert_eq!(exit, 1);
+    assert!(checks(&report, &ns).contains(&"resource-quota.missing".to_string()));
+
+    // Expired: the finding is back, with one about the waiver.
+    c.kubectl_ok(&[
+        "annotate",
+        "--overwrite",
+        "namespace",
+        &ns,
+        r#"ns-policy.io/waive=[{"check": "resource-quota.missing", "reason": "r", "expires": "2020-01-01"}]"#,
+    ]);
+    let (exit, report, _) = audit_json(&c, &[&ns]);
+    assert_eq!(exit, 1);
+    let found = checks(&report, &ns);
+    assert!(
+        found.contains(&"resource-quota.missing".to_string()),
+        "{found:?}"
+    );
+    assert!(found.contains(&"waivers.expired".to_string()), "{found:?}");
+}

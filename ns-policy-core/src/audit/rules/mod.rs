@@ -71,8 +71,9 @@ struct Ctx<'s, 'a> {
 pub(super) fn run(
     baseline: &Baseline,
     snap: &NamespaceView<'_>,
-    now: DateTime<Utc>,
+    opts: &super::AuditOptions,
 ) -> NamespaceReport {
+    let now = opts.now;
     let ns = snap.name();
     let labels = snap
         .namespace
@@ -101,6 +102,7 @@ pub(super) fn run(
                 status: super::NamespaceStatus::Unknown,
                 findings: Vec::new(),
                 unknown,
+                waived: Vec::new(),
             };
         }
     };
@@ -146,6 +148,11 @@ pub(super) fn run(
     } = c;
     findings.retain(|f| !profile.audit.skips(&f.check));
     unknown.retain(|u| !profile.audit.skips(&u.check));
+    let waived = if opts.ignore_waivers {
+        Vec::new()
+    } else {
+        super::waivers::apply(baseline, snap, now, &mut findings)
+    };
     findings.sort_by(|a, b| {
         (
             a.category,
@@ -168,6 +175,7 @@ pub(super) fn run(
         status: super::NamespaceStatus::Passed,
         findings,
         unknown,
+        waived,
     };
     report.status = report.verdict();
     report

@@ -16,6 +16,7 @@ mod quota;
 mod rbac;
 mod reports;
 mod tiers;
+mod waivers;
 mod workloads;
 
 use std::collections::BTreeMap;
@@ -192,6 +193,16 @@ impl Fixture {
     /// audits: an inventory, grouped into one view per namespace.
     /// `tweak` may mark lists forbidden.
     fn audit_with(&self, tweak: impl FnOnce(&mut Inventory)) -> NamespaceReport {
+        self.audit_by(&Baseline::builtin(), &AuditOptions::at(now()), tweak)
+    }
+
+    /// Audits the fixture with another baseline and options.
+    fn audit_by(
+        &self,
+        baseline: &Baseline,
+        opts: &AuditOptions,
+        tweak: impl FnOnce(&mut Inventory),
+    ) -> NamespaceReport {
         let name = self.ns.metadata.name.clone().unwrap_or_default();
         let mut inv = Inventory::default();
         inv.push(Object::Namespace(self.ns.clone()), None);
@@ -235,7 +246,7 @@ impl Fixture {
         let targets = [&inv.namespaces[0]];
         let mut views = inv.views(&targets, &index);
         views[0].psa_dry_run_warnings = self.dry_run.clone();
-        audit_namespace(&Baseline::builtin(), &views[0], now())
+        audit_namespace_with(baseline, &views[0], opts)
     }
 }
 

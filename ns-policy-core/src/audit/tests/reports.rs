@@ -72,7 +72,8 @@ fn json_shape() {
             "rbac",
             "workload-security",
             "workload-resources",
-            "lifecycle"
+            "lifecycle",
+            "waivers"
         ]
     );
     assert!(Severity::Info < Severity::Warning && Severity::Warning < Severity::Error);
@@ -82,7 +83,12 @@ fn json_shape() {
 #[test]
 fn sarif_is_well_formed() {
     let report = sample_report();
-    let s = to_sarif(&report, "1.2.3");
+    let opts = SarifOptions {
+        tool_version: "1.2.3".into(),
+        cwd: "/work".into(),
+        base: None,
+    };
+    let s = to_sarif(&report, &opts);
     assert_eq!(s["version"], "2.1.0");
     assert!(s["$schema"].as_str().unwrap().contains("sarif"));
     let driver = &s["runs"][0]["tool"]["driver"];
@@ -120,7 +126,11 @@ fn sarif_is_well_formed() {
     dedup.dedup();
     assert_eq!(ids.len(), dedup.len());
     let with_file = &results[0]["locations"][0]["physicalLocation"];
-    assert_eq!(with_file["artifactLocation"]["uri"], "repo/ns <&>.yaml");
+    // Relative to the working directory, percent-encoded.
+    assert_eq!(
+        with_file["artifactLocation"]["uri"],
+        "repo/ns%20%3C%26%3E.yaml"
+    );
     assert_eq!(with_file["region"]["startLine"], 12);
     // Checks that could not run are an invocation notification each.
     let invocation = &s["runs"][0]["invocations"][0];
@@ -133,16 +143,82 @@ fn sarif_is_well_formed() {
             .as_str()
             .unwrap()
             .contains("could not run")));
-    let clean = to_sarif(&AuditReport::new(vec![rendered("app").audit()]), "1.2.3");
+    let clean = to_sarif(&AuditReport::new(vec![rendered("app").audit()]), &opts);
     assert!(clean["runs"][0]["invocations"][0]
         .get("toolExecutionNotifications")
         .is_none());
-    let logical = &results[1]["locations"][0];
-    assert!(logical.get("physicalLocation").is_none());
-    assert!(logical["logicalLocations"][0]["fullyQualifiedName"]
+    // A finding without a file (live) has a stable logical path, said so.
+    let live = &results[1]["locations"][0];
+    let uri = live["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(uri.starts_with("kubernetes/namespaces/shop-pr-1/"), "{uri}");
+    assert!(
+        live["physicalLocation"]["artifactLocation"]["description"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("not a file")
+    );
+    assert_eq!(live["physicalLocation"]["region"]["startLine"], 1);
+    assert!(live["logicalLocations"][0]["fullyQualifiedName"]
         .as_str()
         .unwrap()
         .starts_with("shop-pr-1"));
+    // No rule repeats one finding's text as its help, nor its id as name.
+    for (rule, r) in rules.iter().zip(results) {
+        assert!(rule.get("name").is_none());
+        assert_ne!(rule["help"]["text"], r["properties"]["remediation"]);
+    }
+    // Fingerprints are stable: the same report gives the same ones.
+    let again = to_sarif(&report, &opts);
+    assert_eq!(again, s);
+    for r in results {
+        assert_eq!(
+            r["partialFingerprints"]["nsPolicyFinding/v1"]
+                .as_str()
+                .unwrap()
+                .len(),
+            16
+        );
+    }
+}
+
+#[test]
+fn sarif_uris_are_relative_to_the_base_and_stdin_is_named() {
+    let mut report = sample_report();
+    fn first(report: &mut AuditReport) -> &mut Finding {
+        report
+            .namespaces
+            .iter_mut()
+            .flat_map(|n| n.findings.iter_mut())
+            .next()
+            .expect("a finding")
+    }
+    first(&mut report).source = Some("/repo/apps/shop/ns.yaml:3".into());
+    let uri = |base: Option<&str>, cwd: &str, report: &AuditReport| {
+        let s = to_sarif(
+            report,
+            &SarifOptions {
+                tool_version: "0".into(),
+                cwd: cwd.into(),
+                base: base.map(Into::into),
+            },
+        );
+        s["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(uri(None, "/repo", &report), "apps/shop/ns.yaml");
+    assert_eq!(
+        uri(Some("/repo/apps"), "/elsewhere", &report),
+        "shop/ns.yaml"
+    );
+    assert_eq!(uri(None, "/repo/other", &report), "../apps/shop/ns.yaml");
+    first(&mut report).source = Some("./apps/../apps/ns.yaml:3".into());
+    assert_eq!(uri(Some("."), "/repo", &report), "apps/ns.yaml");
+    first(&mut report).source = Some("-:7".into());
+    assert_eq!(uri(None, "/repo", &report), "stdin");
 }
 
 #[test]
@@ -151,8 +227,8 @@ fn junit_is_well_formed_and_escaped() {
     let x = to_junit(&report, Severity::Error);
     assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     assert_eq!(x.matches("<testsuite ").count(), 1);
-    assert!(x.contains("<testsuite name=\"kubectl-ns-policy audit\" tests=\"30\""));
-    assert_eq!(x.matches("<testcase ").count(), 30);
+    assert!(x.contains("<testsuite name=\"kubectl-ns-policy audit\" tests=\"33\""));
+    assert_eq!(x.matches("<testcase ").count(), 33);
     assert!(x.contains("<testcase classname=\"shop-pr-1\" name=\"labels\" time=\"0\">"));
     assert!(x.contains("<testcase classname=\"shop-prod\" name=\"rbac\" time=\"0\"/>"));
     // The Jenkins/xunit schema has no `skipped` on <testsuites>; every

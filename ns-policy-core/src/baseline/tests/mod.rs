@@ -309,3 +309,45 @@ mod robustness {
         }
     }
 }
+
+#[test]
+fn waivers_of_the_baseline_are_validated_with_positions() {
+    let with = |waivers: &str| {
+        BUILTIN_YAML.replacen(
+            "  profiles:\n",
+            &format!("  waivers:\n{waivers}  waiverPolicy: {{maxDays: 90}}\n  profiles:\n"),
+            1,
+        )
+    };
+    let ok = with("  - {check: rbac.*, reason: legacy, expires: '2027-03-01', namespaceSelector: team=legacy}\n");
+    let b = Baseline::parse(&ok, "b.yaml").unwrap();
+    assert_eq!(b.spec.waivers[0].check, "rbac.*");
+    assert_eq!(b.spec.waiver_policy.max_days, Some(90));
+    for (bad, needle) in [
+        (
+            "  - {check: rbac.nope, reason: r}\n",
+            "spec.waivers[0].check \"rbac.nope\"",
+        ),
+        (
+            "  - {check: waivers.expired, reason: r}\n",
+            "waivers.expired",
+        ),
+        (
+            "  - {check: rbac.*, reason: r, expires: someday}\n",
+            "spec.waivers[0].expires \"someday\"",
+        ),
+        (
+            "  - {check: rbac.*, reason: r, namespaceSelector: 'a=(b'}\n",
+            "namespaceSelector",
+        ),
+        (
+            "  - {check: rbac.*, reason: r, namespaces: [Bad_Name]}\n",
+            "namespaces[0]",
+        ),
+    ] {
+        let err = Baseline::parse(&with(bad), "b.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+}
