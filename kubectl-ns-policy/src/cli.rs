@@ -115,12 +115,35 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// Print the built-in baseline (or the one given with --baseline).
     Baseline,
-    /// Print a shell completion script.
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completion {
         /// Shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the version, commit and the Kubernetes API version it was built for.
+    Version {
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum)]
+        output: Option<VersionFormat>,
+    },
+    /// Completion candidates for the words given, in kubectl's plugin
+    /// completion protocol (used by kubectl_complete-ns_policy).
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        /// The words after `kubectl ns-policy`, the last one being completed.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
+}
+
+/// `version -o`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub(crate) enum VersionFormat {
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
 }
 
 /// `--dry-run`.
@@ -262,6 +285,9 @@ pub(crate) struct AuditArgs {
     /// Also audit kube-system, kube-public, kube-node-lease and the baseline's excluded namespaces.
     #[arg(long)]
     pub include_system: bool,
+    /// Only these checks: check IDs or categories (rbac.*), repeatable or comma-separated.
+    #[arg(long = "check", value_name = "ID", value_delimiter = ',', value_parser = parse_check)]
+    pub checks: Vec<String>,
     /// Ignore every waiver (annotations and the baseline's spec.waivers): report all findings.
     #[arg(long)]
     pub no_waivers: bool,
@@ -439,6 +465,25 @@ pub(crate) fn parse_target(s: &str) -> Result<std::net::SocketAddr, String> {
     s.parse().map_err(|_| {
         format!("{s:?} is not an address and port (expected IP:PORT, e.g. 10.0.0.1:443 or [fd00::1]:443)")
     })
+}
+
+/// Parses a check ID or `category.*`.
+pub(crate) fn parse_check(s: &str) -> Result<String, String> {
+    let known = |p: &str| {
+        ns_policy_core::checks::check_info(p).is_some()
+            || p.strip_suffix(".*").is_some_and(|c| {
+                ns_policy_core::checks::Category::ALL
+                    .iter()
+                    .any(|cat| cat.as_str() == c)
+            })
+    };
+    if known(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "unknown check {s:?} (expected a check ID such as rbac.cluster-admin-binding, or a category such as rbac.*)"
+        ))
+    }
 }
 
 /// Parses `NS=IP`.

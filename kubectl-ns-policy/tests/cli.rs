@@ -652,3 +652,44 @@ fn an_object_given_twice_is_a_warning_and_the_last_one_counts() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["namespaces"].as_array().unwrap().len(), 1, "{out}");
 }
+
+#[test]
+fn offline_audits_show_progress_on_a_terminal_and_nothing_when_piped() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("SKIPPED: script(1) is not installed (util-linux)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let docs: Vec<String> = (0..3000)
+        .map(|i| format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: ns-{i}, labels: {{env: dev, team: t, cost-center: c}}}}\n"))
+        .collect();
+    let file = dir.path().join("many.yaml");
+    std::fs::write(&file, docs.join("---\n")).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("kubectl-ns_policy");
+    let log = dir.path().join("tty.log");
+    // script(1) gives the plugin a terminal; stdout (the data) is discarded.
+    let status = std::process::Command::new("script")
+        .arg("-qec")
+        .arg(format!(
+            "{} audit -A -f {} -o json >/dev/null",
+            bin.display(),
+            file.display()
+        ))
+        .arg(&log)
+        .env("KUBECONFIG", "/nonexistent")
+        .output()
+        .unwrap();
+    assert!(status.status.success() || status.status.code() == Some(1));
+    let tty = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+    assert!(
+        tty.contains("auditing") && tty.contains("/3000 namespace(s)"),
+        "{tty}"
+    );
+    // Piped: no progress at all.
+    let (_, _, err) = run(&["audit", "-A", "-f", file.to_str().unwrap(), "-o", "json"]);
+    assert!(!err.contains("auditing"), "{err}");
+}

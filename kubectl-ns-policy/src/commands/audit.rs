@@ -33,8 +33,25 @@ pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<Exi
         if args.fix {
             bail!("--fix works on live namespaces only, not with -f");
         }
-        let inventory = super::load_manifests(g, &args.files, p)?;
-        let report = run::audit_manifests(&baseline, &inventory, &selection, &opts)?;
+        let spinner = spinner(p, "reading manifests");
+        let inventory = super::load_manifests(g, &args.files, p);
+        if let Some(s) = &spinner {
+            s.finish_and_clear();
+        }
+        let inventory = inventory?;
+        let bar = progress_bar(p);
+        let tick = |done: usize, total: usize| {
+            if let Some(b) = &bar {
+                b.set_length(total as u64);
+                b.set_position(done as u64);
+            }
+        };
+        let report =
+            run::audit_manifests_with_progress(&baseline, &inventory, &selection, &opts, &tick);
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        let report = report?;
         // The process exits right after printing: freeing 100,000 parsed
         // objects one by one costs more than half a second on large GitOps
         // repositories, so the loaded inventory is left to the OS.
@@ -48,6 +65,11 @@ pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<Exi
         } else {
             report
         }
+    };
+    let report = if args.checks.is_empty() {
+        report
+    } else {
+        only_checks(report, &args.checks)
     };
     let junit_threshold = match args.fail_on {
         FailOn::Warning => Severity::Warning,
@@ -188,6 +210,48 @@ async fn fix(
         .count();
     p.status(format!("--fix: applied the baseline to {} namespace(s), {changed} object(s) created or configured; auditing again", bundles.len()));
     Ok(true)
+}
+
+/// `--check`: keeps the findings, unknown checks and waived findings of
+/// these checks (IDs or `category.*`); statuses and counts follow.
+fn only_checks(report: AuditReport, patterns: &[String]) -> AuditReport {
+    let wanted = |check: &str| {
+        patterns.iter().any(|p| match p.strip_suffix(".*") {
+            Some(cat) => check.split('.').next() == Some(cat),
+            None => p == check,
+        })
+    };
+    let namespaces = report
+        .namespaces
+        .into_iter()
+        .map(|mut n| {
+            n.findings.retain(|f| wanted(&f.check));
+            n.unknown.retain(|u| {
+                wanted(&u.check)
+                    || u.check
+                        .strip_suffix(".*")
+                        .is_some_and(|c| patterns.iter().any(|p| p.starts_with(c)))
+            });
+            n.waived.retain(|w| wanted(&w.finding.check));
+            n
+        })
+        .collect();
+    AuditReport::new(namespaces)
+}
+
+/// A bar of namespaces audited, on a terminal only.
+fn progress_bar(p: &Printer) -> Option<indicatif::ProgressBar> {
+    if !p.progress_enabled() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "auditing {pos}/{len} namespace(s) {wide_bar} {elapsed}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
 }
 
 fn spinner(p: &Printer, msg: &str) -> Option<indicatif::ProgressBar> {

@@ -2,6 +2,7 @@
 
 mod apply;
 mod audit;
+mod complete;
 mod create;
 mod diff;
 mod gc;
@@ -41,10 +42,12 @@ pub(crate) async fn run(mut cli: Cli) -> Result<ExitStatus> {
             Ok(ExitStatus::Ok)
         }
         Command::Completion { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            let mut buf = Vec::new();
-            clap_complete::generate(*shell, &mut cmd, "kubectl-ns_policy", &mut buf);
-            p.data(&String::from_utf8_lossy(&buf))?;
+            p.data(&complete::script(*shell))?;
+            Ok(ExitStatus::Ok)
+        }
+        Command::Complete { words } => complete::run(g, words, p).await,
+        Command::Version { output } => {
+            p.data(&version(*output))?;
             Ok(ExitStatus::Ok)
         }
         Command::Probe(args) => probe::run(g, args, p).await,
@@ -76,6 +79,44 @@ pub(crate) fn load_baseline(g: &Global) -> Result<Baseline> {
 }
 
 /// Connects to the cluster named by the global flags.
+/// The Kubernetes API version of the client types (k8s-openapi's `v1_33`
+/// feature in Cargo.toml; the build fails here if they part ways).
+const KUBERNETES_API: &str = k8s_openapi::k8s_if_1_33! { "1.33" };
+
+/// `version`: the plugin's version, the commit it was built from and the
+/// Kubernetes API version of its client types.
+fn version(format: Option<crate::cli::VersionFormat>) -> String {
+    let info = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "commit": env!("NS_POLICY_COMMIT"),
+        "kubernetesApi": KUBERNETES_API,
+    });
+    match format {
+        Some(crate::cli::VersionFormat::Json) => crate::output::json(&info),
+        Some(crate::cli::VersionFormat::Yaml) => ns_policy_core::yaml::to_string(&info),
+        None => format!(
+            "kubectl-ns-policy {} (commit {}, Kubernetes API {})\n",
+            info["version"].as_str().unwrap_or_default(),
+            info["commit"].as_str().unwrap_or_default(),
+            info["kubernetesApi"].as_str().unwrap_or_default()
+        ),
+    }
+}
+
+/// The connection target of the global flags.
+pub(crate) fn target(g: &Global) -> Target {
+    Target {
+        kubeconfig: g.kubeconfig.clone(),
+        context: g.context.clone(),
+        cluster: g.cluster.clone(),
+        user: g.user.clone(),
+        request_timeout: g.request_timeout,
+        impersonate: g.impersonate.clone(),
+        impersonate_groups: g.impersonate_groups.clone(),
+        impersonate_uid: g.impersonate_uid.clone(),
+    }
+}
+
 pub(crate) async fn connect(g: &Global, p: &Printer) -> Result<Cluster> {
     let target = Target {
         kubeconfig: g.kubeconfig.clone(),

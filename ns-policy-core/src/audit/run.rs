@@ -169,12 +169,25 @@ pub fn audit(
     psa: &BTreeMap<String, Access<Vec<String>>>,
     opts: &AuditOptions,
 ) -> AuditReport {
+    audit_with_progress(baseline, inventory, targets, psa, opts, &|_, _| {})
+}
+
+/// [`audit`], calling `progress(done, total)` as namespaces are audited
+/// (from several threads).
+pub fn audit_with_progress(
+    baseline: &Baseline,
+    inventory: &Inventory,
+    targets: &[&Item<Namespace>],
+    psa: &BTreeMap<String, Access<Vec<String>>>,
+    opts: &AuditOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> AuditReport {
     let index = inventory.cluster_role_index();
     let mut views = inventory.views(targets, &index);
     for view in &mut views {
         view.psa_dry_run_warnings = psa.get(view.name()).cloned();
     }
-    let mut reports = audit_views(baseline, &views, opts);
+    let mut reports = audit_views(baseline, &views, opts, progress);
     reports.sort_by(|a, b| a.name.cmp(&b.name));
     AuditReport::new(reports)
 }
@@ -188,27 +201,30 @@ fn audit_views(
     baseline: &Baseline,
     views: &[crate::inventory::NamespaceView<'_>],
     opts: &AuditOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<NamespaceReport> {
+    let total = views.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let one = |v: &crate::inventory::NamespaceView<'_>| {
+        let r = audit_namespace_with(baseline, v, opts);
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress(n, total);
+        r
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(views.len().div_ceil(PER_THREAD))
         .max(1);
     if threads == 1 {
-        return views
-            .iter()
-            .map(|v| audit_namespace_with(baseline, v, opts))
-            .collect();
+        return views.iter().map(one).collect();
     }
     let chunk = views.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = views
             .chunks(chunk)
             .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|v| audit_namespace_with(baseline, v, opts))
-                        .collect::<Vec<_>>()
-                })
+                let one = &one;
+                scope.spawn(move || part.iter().map(one).collect::<Vec<_>>())
             })
             .collect();
         let mut out = Vec::with_capacity(views.len());
@@ -231,6 +247,18 @@ pub fn audit_manifests(
     inventory: &Inventory,
     selection: &Selection,
     opts: &AuditOptions,
+) -> Result<AuditReport> {
+    audit_manifests_with_progress(baseline, inventory, selection, opts, &|_, _| {})
+}
+
+/// [`audit_manifests`], calling `progress(done, total)` as namespaces are
+/// audited.
+pub fn audit_manifests_with_progress(
+    baseline: &Baseline,
+    inventory: &Inventory,
+    selection: &Selection,
+    opts: &AuditOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<AuditReport> {
     let in_use = inventory.namespaces_in_use();
     let mut made_up = Vec::new();
@@ -258,7 +286,14 @@ pub fn audit_manifests(
     }
     let mut targets = selection.select(baseline, &inventory.namespaces);
     targets.extend(made_up.iter());
-    Ok(audit(baseline, inventory, &targets, &BTreeMap::new(), opts))
+    Ok(audit_with_progress(
+        baseline,
+        inventory,
+        &targets,
+        &BTreeMap::new(),
+        opts,
+        progress,
+    ))
 }
 
 /// Categories `--fix` repairs by applying the baseline bundle.
