@@ -51,7 +51,7 @@ fn krew_manifest_is_a_valid_plugin_for_ns_policy() {
 }
 
 #[test]
-fn krew_manifest_covers_linux_and_darwin_on_amd64_and_arm64_with_our_binary() {
+fn krew_manifest_covers_linux_darwin_and_windows_on_amd64_and_arm64_with_our_binary() {
     let m = manifest();
     let platforms = m["spec"]["platforms"]
         .as_sequence()
@@ -71,10 +71,22 @@ fn krew_manifest_covers_linux_and_darwin_on_amd64_and_arm64_with_our_binary() {
                     .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
             "sha256 {sha}"
         );
-        assert_eq!(s(p, "bin"), "kubectl-ns_policy");
+        let exe = if os == "windows" { ".exe" } else { "" };
+        assert_eq!(s(p, "bin"), format!("kubectl-ns_policy{exe}"));
+        let files: Vec<&str> = p["files"]
+            .as_sequence()
+            .expect("files list")
+            .iter()
+            .map(|f| s(f, "from"))
+            .collect();
+        assert!(
+            files.contains(&"LICENSE"),
+            "krew-index wants the license installed"
+        );
+        assert!(files.contains(&s(p, "bin")));
         assert!(seen.insert((os, arch)), "duplicate platform");
     }
-    for os in ["linux", "darwin"] {
+    for os in ["linux", "darwin", "windows"] {
         for arch in ["amd64", "arm64"] {
             assert!(
                 seen.contains(&(os.to_string(), arch.to_string())),
@@ -82,4 +94,110 @@ fn krew_manifest_covers_linux_and_darwin_on_amd64_and_arm64_with_our_binary() {
             );
         }
     }
+}
+
+/// A tool of tests/tools/install.sh (`None` after saying so; a failure in CI).
+fn tool(var: &str, default: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os(var)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| default.into());
+    if path.is_file() {
+        return Some(path);
+    }
+    let msg = format!(
+        "{var} not installed ({}): run eval \"$(bash tests/tools/install.sh)\"",
+        path.display()
+    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+    println!("SKIPPED: {msg}");
+    None
+}
+
+fn run(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_release_archive_installs_with_krew_and_the_manifest_passes_krews_validation() {
+    let tools = "/var/cache/ns-policy-tools/go-bin-v0.4.3";
+    let (Some(krew), Some(validate)) = (
+        tool("KREW", &format!("{tools}/krew")),
+        tool("VALIDATE_KREW", &format!("{tools}/validate-krew-manifest")),
+    ) else {
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let work = tempfile::tempdir().unwrap();
+    let dist = work.path().join("dist");
+
+    // The full manifest, as krew-index would check it (the archives are not
+    // downloadable from here: structure, selectors, overlaps).
+    let full = work.path().join("index");
+    std::fs::create_dir_all(&full).unwrap();
+    std::fs::copy(root.join("krew-manifest.yaml"), full.join("ns-policy.yaml")).unwrap();
+    run(std::process::Command::new(&validate)
+        .arg("-manifest")
+        .arg(full.join("ns-policy.yaml"))
+        .arg("-skip-install"));
+
+    // The host archive, built and installed as a user would.
+    let archive = run(std::process::Command::new("bash")
+        .arg(root.join("release/release.sh"))
+        .args(["package", "--profile", "debug", "--dist"])
+        .arg(&dist));
+    let archive = std::path::PathBuf::from(archive.trim());
+    let name = archive.file_name().unwrap().to_str().unwrap().to_string();
+    let host = if cfg!(target_arch = "aarch64") {
+        "linux/arm64"
+    } else {
+        "linux/amd64"
+    };
+    run(std::process::Command::new("bash")
+        .arg(root.join("release/release.sh"))
+        .args(["manifest", "--partial", "--dist"])
+        .arg(&dist)
+        .args(["--platform", &format!("{host}={name}")]));
+    let krew_root = work.path().join("krew");
+    run(std::process::Command::new(&krew)
+        .arg("install")
+        .arg(format!(
+            "--manifest={}",
+            dist.join("ns-policy.yaml").display()
+        ))
+        .arg(format!("--archive={}", archive.display()))
+        .env("KREW_ROOT", &krew_root));
+    let store = krew_root.join("store/ns-policy");
+    let version_dir = std::fs::read_dir(&store)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for f in ["LICENSE", "kubectl-ns_policy", "kubectl_complete-ns_policy"] {
+        assert!(
+            version_dir.join(f).is_file(),
+            "{f} installed in {}",
+            version_dir.display()
+        );
+    }
+    let path = format!(
+        "{}:{}",
+        krew_root.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = run(std::process::Command::new("kubectl")
+        .args(["ns-policy", "version"])
+        .env("PATH", path));
+    assert!(
+        out.starts_with(&format!("kubectl-ns-policy {}", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
+    assert!(out.contains("Kubernetes API 1.33"), "{out}");
 }
