@@ -693,3 +693,38 @@ fn offline_audits_show_progress_on_a_terminal_and_nothing_when_piped() {
     let (_, _, err) = run(&["audit", "-A", "-f", file.to_str().unwrap(), "-o", "json"]);
     assert!(!err.contains("auditing"), "{err}");
 }
+
+#[test]
+fn sarif_regions_point_at_the_offending_field_and_missing_objects_at_their_namespace() {
+    let out = cmd()
+        .current_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/report"
+        ))
+        .args(["audit", "-A", "-f", ".", "-o", "sarif"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let at = |rule: &str| {
+        let r = v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ruleId"] == rule && r["properties"]["namespace"] == "legacy")
+            .unwrap_or_else(|| panic!("{rule}"));
+        let pl = &r["locations"][0]["physicalLocation"];
+        (
+            pl["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+            pl["region"]["startLine"].as_u64().unwrap(),
+        )
+    };
+    // legacy.yaml: `privileged: true` is line 48, `egress: - {}` 22, the
+    // Namespace document starts on 3 and its labels on 8.
+    assert_eq!(
+        at("workload-security.privileged"),
+        ("legacy.yaml".into(), 48)
+    );
+    assert_eq!(at("network-policy.open-rule"), ("legacy.yaml".into(), 22));
+    assert_eq!(at("labels.required-missing"), ("legacy.yaml".into(), 8));
+    assert_eq!(at("rbac.role-missing"), ("legacy.yaml".into(), 3));
+}

@@ -76,6 +76,10 @@ pub(super) async fn run(g: &Global, args: &AuditArgs, p: &Printer) -> Result<Exi
         FailOn::Info => Severity::Info,
         FailOn::Error | FailOn::Never => Severity::Error,
     };
+    let mut report = report;
+    if args.output == AuditFormat::Sarif {
+        point_at_fields(&mut report, g.max_input_size);
+    }
     let sarif = SarifOptions {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         cwd: std::env::current_dir().unwrap_or_default(),
@@ -210,6 +214,44 @@ async fn fix(
         .count();
     p.status(format!("--fix: applied the baseline to {} namespace(s), {changed} object(s) created or configured; auditing again", bundles.len()));
     Ok(true)
+}
+
+/// SARIF regions point at the offending field where the finding names one
+/// and its file can be read again (not stdin): `source` becomes
+/// `file:field-line`.
+fn point_at_fields(report: &mut AuditReport, max_input: u64) {
+    let mut texts: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
+    let findings = report.namespaces.iter_mut().flat_map(|n| {
+        n.findings
+            .iter_mut()
+            .chain(n.waived.iter_mut().map(|w| &mut w.finding))
+    });
+    for f in findings {
+        let (Some(source), Some(field)) = (&f.source, &f.field) else {
+            continue;
+        };
+        let Some((path, line)) = source.rsplit_once(':') else {
+            continue;
+        };
+        let Ok(line) = line.parse::<usize>() else {
+            continue;
+        };
+        if path == "-" {
+            continue;
+        }
+        let text = texts.entry(path.to_string()).or_insert_with(|| {
+            ns_policy_core::input::read_file(std::path::Path::new(path), max_input)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+        });
+        if let Some(at) = text
+            .as_deref()
+            .and_then(|t| ns_policy_core::yaml::field_line(t, line, field))
+        {
+            f.source = Some(format!("{path}:{at}"));
+        }
+    }
 }
 
 /// `--check`: keeps the findings, unknown checks and waived findings of

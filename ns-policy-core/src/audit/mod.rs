@@ -92,6 +92,10 @@ pub struct Finding {
     /// `file:line` of the object (offline audits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// The offending field of the object where one is known
+    /// (`metadata.labels`, `spec.template.spec.containers[name=app].securityContext.privileged`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// A check that could not be run because a list was forbidden: neither a

@@ -129,6 +129,7 @@ fn problem(d: &Declared, check: &str, message: String, remediation: String) -> F
         remediation,
         object: d.carrier.clone(),
         source: d.source.as_ref().map(ToString::to_string),
+        field: Some(format!("metadata.annotations.{WAIVE_ANNOTATION}")),
     }
 }
 
@@ -238,6 +239,7 @@ fn from_annotation(
             ),
             object: Some(carrier.to_string()),
             source: source.map(ToString::to_string),
+            field: Some("metadata.annotations".into()),
         }),
     }
 }

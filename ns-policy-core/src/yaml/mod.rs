@@ -315,6 +315,44 @@ pub(crate) fn yaml11_boolean_at(text_of_document: &str, pointer: &str) -> Option
         .map(str::to_string)
 }
 
+/// The 1-based line of the field at `path` in the document whose content
+/// starts on `line` of `text`: `path` is dotted, with `[name=x]` or `[3]`
+/// list selectors (`spec.template.spec.containers[name=app].securityContext`);
+/// a field that is absent is placed at its nearest ancestor (where it would
+/// be added). `None` when the document does not parse.
+pub fn field_line(text: &str, line: usize, path: &str) -> Option<usize> {
+    let doc = document_at(text, line)?;
+    let mut pointer = String::new();
+    let mut node = Some(&doc.value);
+    for segment in path.split('.').filter(|s| !s.is_empty()) {
+        let (key, selectors) = match segment.find('[') {
+            Some(i) => (&segment[..i], &segment[i..]),
+            None => (segment, ""),
+        };
+        if !key.is_empty() {
+            pointer = child_pointer(&pointer, key);
+            node = node.and_then(|n| n.get(key));
+        }
+        for sel in selectors.split('[').filter(|s| !s.is_empty()) {
+            let sel = sel.trim_end_matches(']');
+            let index = match sel.strip_prefix("name=") {
+                Some(name) => node.and_then(Value::as_array).and_then(|items| {
+                    items
+                        .iter()
+                        .position(|i| i.get("name").and_then(Value::as_str) == Some(name))
+                }),
+                None => sel.parse::<usize>().ok(),
+            };
+            let Some(index) = index else {
+                return doc.position(&pointer).map(|(l, _)| l);
+            };
+            pointer = format!("{pointer}/{index}");
+            node = node.and_then(|n| n.get(index));
+        }
+    }
+    doc.position(&pointer).map(|(l, _)| l)
+}
+
 /// The hint for a value kubectl reads as a YAML 1.1 boolean:
 /// `unquoted yes is a YAML 1.1 boolean; quote it: "yes"`.
 pub(crate) fn yaml11_hint(word: &str) -> String {

@@ -146,6 +146,34 @@ pub(super) fn run(
         mut unknown,
         ..
     } = c;
+    // A finding about an object the manifests lack (a missing allow, role,
+    // binding) points at the Namespace document: where it belongs.
+    let ns_source = snap.namespace.source.as_ref().map(ToString::to_string);
+    for f in &mut findings {
+        if f.source.is_none() {
+            f.source = ns_source.clone();
+        }
+    }
+    // Findings about the Namespace's labels and annotations point there.
+    for f in &mut findings {
+        if f.field.is_none()
+            && f.object
+                .as_deref()
+                .is_some_and(|o| o.starts_with("Namespace/"))
+        {
+            f.field = match f.category {
+                Category::Labels
+                    if f.check == "labels.annotation-drift"
+                        || f.check == "labels.overrides-invalid" =>
+                {
+                    Some("metadata.annotations".into())
+                }
+                Category::Labels | Category::PodSecurity => Some("metadata.labels".into()),
+                Category::Lifecycle => Some("metadata.annotations".into()),
+                _ => None,
+            };
+        }
+    }
     findings.retain(|f| !profile.audit.skips(&f.check));
     unknown.retain(|u| !profile.audit.skips(&u.check));
     let waived = if opts.ignore_waivers {
@@ -248,8 +276,16 @@ impl<'s, 'a> Ctx<'s, 'a> {
             message,
             remediation,
             object,
+            field: None,
             source: source.map(ToString::to_string),
         });
+    }
+
+    /// Names the offending field of the finding just pushed.
+    fn at_field(&mut self, path: impl Into<String>) {
+        if let Some(f) = self.findings.last_mut() {
+            f.field = Some(path.into());
+        }
     }
 
     fn push_ns(&mut self, check: &str, severity: Severity, message: String, remediation: String) {

@@ -171,6 +171,7 @@ impl Ctx<'_, '_> {
                 Some(format!("NetworkPolicy/{name}")),
                 source,
             );
+            self.at_field(format!("spec.{field}[{}]", open.rule.rule_index));
         }
 
         self.required_allows(

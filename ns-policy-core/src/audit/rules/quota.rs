@@ -138,6 +138,7 @@ impl Ctx<'_, '_> {
                 remediation: fix,
                 object,
                 source,
+                field: None,
             });
         }
         // Every other value of the profile: the tightest quota covering all

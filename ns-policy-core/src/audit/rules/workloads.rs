@@ -123,6 +123,9 @@ impl Ctx<'_, '_> {
                     Some(object.clone()),
                     s.source,
                 );
+                if let Some(first) = list.first() {
+                    self.at_field(first.field.clone());
+                }
             }
             // workload-resources: one finding per container.
             for (container, path, missing) in &a.missing {
@@ -173,6 +176,8 @@ impl Ctx<'_, '_> {
                         s.source,
                     );
                 }
+                // The container, whose resources are missing.
+                self.at_field(path.clone());
             }
         }
     }

@@ -142,3 +142,25 @@ fn locate_finds_a_node_on_the_error_path() {
         "unquoted yes is a YAML 1.1 boolean; quote it: \"yes\""
     );
 }
+
+#[test]
+fn field_lines_follow_dotted_paths_with_list_selectors() {
+    let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: side\n        image: x\n      - name: app\n        image: y\n        securityContext:\n          privileged: true\n";
+    let line = |path: &str| crate::yaml::field_line(text, 5, path);
+    assert_eq!(
+        line("spec.template.spec.containers[name=app].securityContext.privileged"),
+        Some(18)
+    );
+    assert_eq!(line("spec.template.spec.containers[1].image"), Some(16));
+    assert_eq!(line("spec.template.spec.containers[name=side]"), Some(13));
+    // Absent: the nearest ancestor, where it would be added.
+    assert_eq!(
+        line("spec.template.spec.containers[name=side].resources"),
+        Some(13)
+    );
+    assert_eq!(
+        line("spec.template.spec.containers[name=nope].image"),
+        Some(13)
+    );
+    assert_eq!(crate::yaml::field_line(text, 1, "metadata.name"), Some(3));
+}
