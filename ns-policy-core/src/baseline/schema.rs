@@ -265,8 +265,22 @@ pub struct RbacSpec {
     pub team_group: String,
     /// Name of the Role and RoleBinding.
     pub role_name: String,
-    /// Rules of the Role.
+    /// Rules of the Role (not with `teamRole.clusterRole`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<PolicyRule>,
+    /// Grant the team a ClusterRole (`edit`, `view`, `admin`) by a
+    /// RoleBinding instead of a namespaced Role of `rules`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_role: Option<TeamRoleSpec>,
+}
+
+/// `spec.rbac.teamRole`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TeamRoleSpec {
+    /// The ClusterRole the team's RoleBinding refers to (built-in `edit`,
+    /// `view`, `admin`, or one of the cluster's own).
+    pub cluster_role: String,
 }
 
 /// Probe defaults.

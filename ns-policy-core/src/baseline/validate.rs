@@ -170,6 +170,30 @@ pub(super) fn parse(text: &str, path: &str) -> Result<Baseline> {
         "/spec/rbac/teamGroup",
         || "spec.rbac.teamGroup is empty".into(),
     )?;
+    match &spec.rbac.team_role {
+        None => c.ensure(!spec.rbac.rules.is_empty(), "/spec/rbac/rules", || {
+            "spec.rbac.rules is empty: give the team Role rules, or bind a ClusterRole with spec.rbac.teamRole.clusterRole".into()
+        })?,
+        Some(t) => {
+            c.ensure(spec.rbac.rules.is_empty(), "/spec/rbac/rules", || {
+                "spec.rbac.rules and spec.rbac.teamRole are exclusive: the team gets either a Role of these rules or the ClusterRole".into()
+            })?;
+            c.ensure(
+                // RBAC names are path segments: no '/', no '%', not . or ..
+                !t.cluster_role.is_empty()
+                    && !t.cluster_role.contains(['/', '%'])
+                    && t.cluster_role != "."
+                    && t.cluster_role != "..",
+                "/spec/rbac/teamRole/clusterRole",
+                || format!("spec.rbac.teamRole.clusterRole {:?} is not a ClusterRole name", t.cluster_role),
+            )?;
+            c.ensure(
+                t.cluster_role != "cluster-admin",
+                "/spec/rbac/teamRole/clusterRole",
+                || "spec.rbac.teamRole.clusterRole cluster-admin would give the team everything in the namespace, including the baseline's own objects (use admin, edit or view)".into(),
+            )?;
+        }
+    }
     for (name, p) in &spec.profiles {
         profile(&c, &b, name, p)?;
     }

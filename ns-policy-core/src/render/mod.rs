@@ -397,10 +397,18 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
     }));
 
     let team_rbac = &baseline.spec.rbac;
-    objects.push(BundleObject::Role(Role {
-        metadata: c.meta(&team_rbac.role_name),
-        rules: Some(team_rbac.rules.clone()),
-    }));
+    // The team's grant: a Role of the baseline's rules, or a built-in (or
+    // the cluster's) ClusterRole bound in the namespace.
+    let (role_kind, role_name) = match &team_rbac.team_role {
+        Some(t) => ("ClusterRole", t.cluster_role.clone()),
+        None => {
+            objects.push(BundleObject::Role(Role {
+                metadata: c.meta(&team_rbac.role_name),
+                rules: Some(team_rbac.rules.clone()),
+            }));
+            ("Role", team_rbac.role_name.clone())
+        }
+    };
     let team = spec.labels.get("team").cloned().unwrap_or_default();
     if !team.is_empty() {
         specific.insert(("RoleBinding".to_string(), team_rbac.role_name.clone()));
@@ -408,8 +416,8 @@ pub fn render(baseline: &Baseline, spec: &NamespaceSpec) -> Result<Bundle> {
             metadata: c.meta(&team_rbac.role_name),
             role_ref: RoleRef {
                 api_group: "rbac.authorization.k8s.io".into(),
-                kind: "Role".into(),
-                name: team_rbac.role_name.clone(),
+                kind: role_kind.into(),
+                name: role_name,
             },
             subjects: Some(vec![Subject {
                 api_group: Some("rbac.authorization.k8s.io".into()),

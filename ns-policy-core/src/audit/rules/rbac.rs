@@ -3,6 +3,16 @@
 use super::*;
 
 impl Ctx<'_, '_> {
+    /// What the baseline grants the team: "Role ns-policy-team" or
+    /// "ClusterRole edit".
+    fn team_grant(&self) -> String {
+        let r = &self.baseline.spec.rbac;
+        match &r.team_role {
+            Some(t) => format!("ClusterRole {}", t.cluster_role),
+            None => format!("Role {}", r.role_name),
+        }
+    }
+
     pub(super) fn rbac(&mut self) {
         let ns = self.ns;
         match &self.snap.role_bindings {
@@ -34,8 +44,8 @@ impl Ctx<'_, '_> {
                                 "RoleBinding/{name} roleRef binds ClusterRole cluster-admin in namespace {ns} to {subjects}"
                             ),
                             format!(
-                                "kubectl -n {ns} delete rolebinding {name}; grant the team role {} instead ({})",
-                                self.baseline.spec.rbac.role_name,
+                                "kubectl -n {ns} delete rolebinding {name}; grant the team {} instead ({})",
+                                self.team_grant(),
                                 self.fix_command()
                             ),
                             Some(format!("RoleBinding/{name}")),
@@ -101,9 +111,9 @@ impl Ctx<'_, '_> {
                                 wild.join(", ")
                             ),
                             format!(
-                                "list the verbs and resources explicitly in {role}, or bind the team role {} \
+                                "list the verbs and resources explicitly in {role}, or bind the team {} \
                                  instead (kubectl -n {ns} edit rolebinding {name})",
-                                self.baseline.spec.rbac.role_name
+                                self.team_grant()
                             ),
                             Some(format!("RoleBinding/{name}")),
                             rb.source.as_ref(),

@@ -103,7 +103,11 @@ fn ns_name(profile: &str) -> &'static str {
 /// The compliant namespace of `profile`, as `create` renders it, plus a
 /// compliant Deployment and its pod.
 fn rendered(profile: &str) -> Fixture {
-    let b = Baseline::builtin();
+    rendered_by(&Baseline::builtin(), profile)
+}
+
+/// [`rendered`] with another baseline.
+fn rendered_by(b: &Baseline, profile: &str) -> Fixture {
     let name = ns_name(profile);
     let labels = BTreeMap::from([
         ("env".to_string(), "prod".to_string()),
@@ -119,7 +123,7 @@ fn rendered(profile: &str) -> Fixture {
         expires_at: preview.then(|| now() + Duration::hours(3)),
         ..Default::default()
     };
-    let bundle = render::render(&b, &spec).unwrap();
+    let bundle = render::render(b, &spec).unwrap();
     let mut f = Fixture::default();
     for o in bundle.objects {
         match o {
