@@ -5,6 +5,9 @@
 //! come from package registries: `eval "$(bash tests/tools/install.sh)"`.
 //! Without them these tests print SKIPPED (and fail in CI).
 
+mod common;
+use common::tool;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -12,24 +15,6 @@ use assert_cmd::Command;
 
 fn dir(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-/// The tool of `var` (or its default place in the tools cache); `None`
-/// (after saying so) when it is not installed, a failure in CI.
-fn tool(var: &str, default: &str) -> Option<PathBuf> {
-    let path = std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(default));
-    if path.is_file() {
-        return Some(path);
-    }
-    let msg = format!(
-        "{var} not installed ({}): run eval \"$(bash tests/tools/install.sh)\"",
-        path.display()
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
-    println!("SKIPPED: {msg}");
-    None
 }
 
 /// The plugin's stdout, run in the report fixtures' directory.

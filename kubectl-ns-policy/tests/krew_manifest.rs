@@ -1,6 +1,9 @@
 //! The krew manifest is a valid krew `Plugin` (the fields krew's validation
 //! requires: krew docs, plugin-manifest.md).
 
+mod common;
+use common::tool;
+
 use std::collections::BTreeSet;
 
 fn manifest() -> serde_yaml::Value {
@@ -94,23 +97,6 @@ fn krew_manifest_covers_linux_darwin_and_windows_on_amd64_and_arm64_with_our_bin
             );
         }
     }
-}
-
-/// A tool of tests/tools/install.sh (`None` after saying so; a failure in CI).
-fn tool(var: &str, default: &str) -> Option<std::path::PathBuf> {
-    let path = std::env::var_os(var)
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| default.into());
-    if path.is_file() {
-        return Some(path);
-    }
-    let msg = format!(
-        "{var} not installed ({}): run eval \"$(bash tests/tools/install.sh)\"",
-        path.display()
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
-    println!("SKIPPED: {msg}");
-    None
 }
 
 fn run(cmd: &mut std::process::Command) -> String {

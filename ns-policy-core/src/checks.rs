@@ -30,6 +30,9 @@ pub enum Category {
     WorkloadSecurity,
     /// Container requests and limits.
     WorkloadResources,
+    /// Disruption budgets, probes, graceful shutdown and read-only root
+    /// filesystems, where the profile asks (`workloads`).
+    WorkloadReliability,
     /// Preview expiry and stuck deletion.
     Lifecycle,
     /// Waivers that cannot be honoured (no reason, expired, too long,
@@ -39,7 +42,7 @@ pub enum Category {
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: [Category; 11] = [
+    pub const ALL: [Category; 12] = [
         Category::Labels,
         Category::PodSecurity,
         Category::ResourceQuota,
@@ -49,6 +52,7 @@ impl Category {
         Category::Rbac,
         Category::WorkloadSecurity,
         Category::WorkloadResources,
+        Category::WorkloadReliability,
         Category::Lifecycle,
         Category::Waivers,
     ];
@@ -65,6 +69,7 @@ impl Category {
             Category::Rbac => "rbac",
             Category::WorkloadSecurity => "workload-security",
             Category::WorkloadResources => "workload-resources",
+            Category::WorkloadReliability => "workload-reliability",
             Category::Lifecycle => "lifecycle",
             Category::Waivers => "waivers",
         }
@@ -218,6 +223,13 @@ checks! {
     "workload-security.proc-mount-restricted", WorkloadSecurity, Error, "Pod Security: /proc mount type (restricted)";
     "workload-resources.missing", WorkloadResources, Warning, "A container lacks cpu/memory requests or limits";
     "workload-resources.defaulted-by-limit-range", WorkloadResources, Info, "A container lacks requests or limits that the LimitRange fills in";
+    "workload-reliability.pdb-missing", WorkloadReliability, Error, "A Deployment or StatefulSet with more than one replica or an autoscaler is covered by no PodDisruptionBudget";
+    "workload-reliability.pdb-blocks-eviction", WorkloadReliability, Error, "A PodDisruptionBudget allows no eviction at all (node drains hang)";
+    "workload-reliability.readiness-probe-missing", WorkloadReliability, Error, "A serving container has no readinessProbe";
+    "workload-reliability.liveness-probe-missing", WorkloadReliability, Warning, "A serving container has no livenessProbe";
+    "workload-reliability.pre-stop-missing", WorkloadReliability, Warning, "A serving container has no lifecycle.preStop hook";
+    "workload-reliability.termination-grace-period", WorkloadReliability, Warning, "terminationGracePeriodSeconds below the profile's minimum";
+    "workload-reliability.read-only-root-filesystem", WorkloadReliability, Error, "A container's root filesystem is writable (readOnlyRootFilesystem not true)";
     "lifecycle.expired", Lifecycle, Error, "A preview namespace is past its ns-policy.io/expires-at";
     "lifecycle.expiry-missing", Lifecycle, Warning, "A preview namespace has no ns-policy.io/expires-at";
     "lifecycle.expiry-invalid", Lifecycle, Warning, "A preview namespace has an invalid ns-policy.io/expires-at";

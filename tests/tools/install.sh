@@ -8,6 +8,8 @@
 #   XMLLINT           xmllint (Debian libxml2-utils): validates JUnit XML against tests/schemas/
 #   KREW              krew (sigs.k8s.io/krew), to install the release archive as users do
 #   VALIDATE_KREW     validate-krew-manifest (sigs.k8s.io/krew), krew-index's manifest check
+#   KUBE_SCORE        kube-score (github.com/zegl/kube-score), the peer whose reliability
+#                     verdicts tests/peers.rs compares with ours
 #
 #   eval "$(bash tests/tools/install.sh)"
 set -euo pipefail
@@ -15,6 +17,7 @@ set -euo pipefail
 TOOLS=${NS_POLICY_TOOLS:-/var/cache/ns-policy-tools}
 SARIF_MULTITOOL_VERSION=5.7.0
 KREW_VERSION=v0.4.3
+KUBE_SCORE_VERSION=v1.20.0
 mkdir -p "$TOOLS"
 log() { printf '[tools] %s\n' "$*" >&2; }
 
@@ -48,3 +51,12 @@ if [[ ! -x $gobin/krew || ! -x $gobin/validate-krew-manifest ]]; then
 fi
 echo "KREW=$gobin/krew"
 echo "VALIDATE_KREW=$gobin/validate-krew-manifest"
+
+# kube-score, built from the Go module proxy.
+ksbin="$TOOLS/kube-score-$KUBE_SCORE_VERSION"
+if [[ ! -x $ksbin/kube-score ]]; then
+  log "building kube-score $KUBE_SCORE_VERSION (go install)"
+  mkdir -p "$ksbin"
+  GOBIN=$ksbin go install "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION" >&2
+fi
+echo "KUBE_SCORE=$ksbin/kube-score"

@@ -28,7 +28,7 @@ pub use schema::{
     IngressControllerSpec, LifecycleSpec, LimitRangeSpec, ManagedBy, PodSecuritySpec, PolicyType,
     ProbeSpec, Profile, ProfileAudit, ProfileNetwork, ProfileRbac, ProfileRule, RbacSpec,
     RoleBindingSpec, RoleKind, RoleRefSpec, ServiceAccountSpec, SubjectKind, SubjectSpec,
-    TeamRoleSpec, WaiverPolicy,
+    TeamRoleSpec, WaiverPolicy, WorkloadsSpec,
 };
 pub use time::{expires_at, format_duration, parse_duration, parse_time, LATEST_EXPIRY};
 

@@ -146,6 +146,7 @@ fn placeholder() -> Profile {
         },
         rbac: Default::default(),
         audit: Default::default(),
+        workloads: None,
     }
 }
 

@@ -327,6 +327,43 @@ pub struct Profile {
     /// Which audit checks the profile does not require.
     #[serde(default, skip_serializing_if = "ProfileAudit::is_empty")]
     pub audit: ProfileAudit,
+    /// Workload reliability the profile asks of its pods (the
+    /// `workload-reliability` checks; none when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workloads: Option<WorkloadsSpec>,
+}
+
+/// `profiles.<name>.workloads`: what `audit` asks of the workloads of the
+/// profile's namespaces. Every field is off unless set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkloadsSpec {
+    /// Every Deployment and StatefulSet with more than one replica, or
+    /// scaled by a HorizontalPodAutoscaler, is covered by a
+    /// PodDisruptionBudget; no PodDisruptionBudget blocks every eviction.
+    #[serde(default)]
+    pub disruption_budgets: bool,
+    /// Every serving container (one that declares a port) has a
+    /// readiness and a liveness probe.
+    #[serde(default)]
+    pub probes: bool,
+    /// Every serving container has a `lifecycle.preStop` hook.
+    #[serde(default)]
+    pub pre_stop: bool,
+    /// Pods get at least this `terminationGracePeriodSeconds` (unset
+    /// counts as the API default, 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_termination_grace_period_seconds: Option<i64>,
+    /// Every container runs with `readOnlyRootFilesystem: true`.
+    #[serde(default)]
+    pub read_only_root_filesystem: bool,
+}
+
+impl WorkloadsSpec {
+    /// True when it asks nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == WorkloadsSpec::default()
+    }
 }
 
 /// Pod Security Admission levels and version of a profile.

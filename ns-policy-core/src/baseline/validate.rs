@@ -359,6 +359,22 @@ fn profile(c: &Checker<'_>, b: &Baseline, name: &str, p: &Profile) -> Result<()>
             .and_then(|d| super::expires_at(chrono::Utc::now(), d))
             .map_err(|e| c.err(&at(&["ttl"]), format!("{}: {e}", what("ttl"))))?;
     }
+    if let Some(g) = p
+        .workloads
+        .as_ref()
+        .and_then(|w| w.min_termination_grace_period_seconds)
+    {
+        c.ensure(
+            g >= 0,
+            &at(&["workloads", "minTerminationGracePeriodSeconds"]),
+            || {
+                format!(
+                    "{} is {g}: expected seconds >= 0",
+                    what("workloads.minTerminationGracePeriodSeconds")
+                )
+            },
+        )?;
+    }
     crate::pss::parse_version(&p.pod_security.version).map_err(|e| {
         c.err(
             &at(&["podSecurity", "version"]),

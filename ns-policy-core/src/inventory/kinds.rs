@@ -6,11 +6,13 @@
 use std::fmt;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     LimitRange, Namespace, Pod, ReplicationController, ResourceQuota, ServiceAccount,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::Resource;
 
@@ -51,6 +53,10 @@ pub enum Kind {
     CronJob,
     /// `v1` ReplicationController.
     ReplicationController,
+    /// `policy/v1` PodDisruptionBudget.
+    PodDisruptionBudget,
+    /// `autoscaling/v2` HorizontalPodAutoscaler.
+    HorizontalPodAutoscaler,
 }
 
 /// What the API says about a kind.
@@ -88,7 +94,7 @@ const fn info<K: Resource>(kind: Kind, namespaced: bool, workload: bool) -> Kind
 }
 
 /// Every kind, in the order reports and loaders use.
-pub(super) const KINDS: [KindInfo; 17] = [
+pub(super) const KINDS: [KindInfo; 19] = [
     info::<Namespace>(Kind::Namespace, false, false),
     info::<NetworkPolicy>(Kind::NetworkPolicy, true, false),
     info::<ResourceQuota>(Kind::ResourceQuota, true, false),
@@ -106,6 +112,8 @@ pub(super) const KINDS: [KindInfo; 17] = [
     info::<Job>(Kind::Job, true, true),
     info::<CronJob>(Kind::CronJob, true, true),
     info::<ReplicationController>(Kind::ReplicationController, true, true),
+    info::<PodDisruptionBudget>(Kind::PodDisruptionBudget, true, false),
+    info::<HorizontalPodAutoscaler>(Kind::HorizontalPodAutoscaler, true, false),
 ];
 
 impl Kind {

@@ -15,8 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{LimitRange, Namespace, Pod, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::Metadata;
@@ -154,6 +156,10 @@ pub struct Inventory {
     pub pods: Listing<Pod>,
     /// Pod controllers.
     pub workloads: Listing<Workload>,
+    /// PodDisruptionBudgets.
+    pub disruption_budgets: Listing<PodDisruptionBudget>,
+    /// HorizontalPodAutoscalers.
+    pub autoscalers: Listing<HorizontalPodAutoscaler>,
     /// Cluster network policies (Admin and Baseline tiers).
     pub cluster_policies: Listing<crate::netpol::ClusterPolicy>,
     /// Manifests only: objects given more than once (same kind, namespace
@@ -213,6 +219,8 @@ impl Inventory {
             Object::ServiceAccount(o) => to!(service_accounts, o),
             Object::Pod(o) => to!(pods, o),
             Object::Workload(o) => to!(workloads, o),
+            Object::PodDisruptionBudget(o) => to!(disruption_budgets, o),
+            Object::HorizontalPodAutoscaler(o) => to!(autoscalers, o),
         }
     }
 
@@ -296,6 +304,8 @@ impl Inventory {
             + known_len(&self.service_accounts)
             + known_len(&self.pods)
             + known_len(&self.workloads)
+            + known_len(&self.disruption_budgets)
+            + known_len(&self.autoscalers)
             + known_len(&self.cluster_policies)
             + known_len(&self.cni_policies)
             + self.ignored.values().sum::<usize>()
@@ -337,6 +347,8 @@ impl Inventory {
         add(&mut out, &self.role_bindings);
         add(&mut out, &self.service_accounts);
         add(&mut out, &self.pods);
+        add(&mut out, &self.disruption_budgets);
+        add(&mut out, &self.autoscalers);
         for w in self.workloads.known().into_iter().flatten() {
             out.insert(namespace_of(w.object.meta()));
         }
@@ -356,6 +368,8 @@ impl Inventory {
             self.service_accounts.forbidden(),
             self.pods.forbidden(),
             self.workloads.forbidden(),
+            self.disruption_budgets.forbidden(),
+            self.autoscalers.forbidden(),
             self.cluster_policies.forbidden(),
             self.cni_policies.forbidden(),
         ];

@@ -4,11 +4,13 @@
 use std::sync::LazyLock;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     LimitRange, Namespace, Pod, PodSpec, ReplicationController, ResourceQuota, ServiceAccount,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -131,6 +133,10 @@ pub enum Object {
     Pod(Pod),
     /// A pod controller.
     Workload(Workload),
+    /// A PodDisruptionBudget.
+    PodDisruptionBudget(PodDisruptionBudget),
+    /// A HorizontalPodAutoscaler.
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
 }
 
 impl Object {
@@ -164,6 +170,10 @@ impl Object {
             Kind::ReplicationController => Object::Workload(Workload::ReplicationController(
                 Deserialize::deserialize(v)?,
             )),
+            Kind::PodDisruptionBudget => Object::PodDisruptionBudget(Deserialize::deserialize(v)?),
+            Kind::HorizontalPodAutoscaler => {
+                Object::HorizontalPodAutoscaler(Deserialize::deserialize(v)?)
+            }
         })
     }
 
@@ -181,6 +191,8 @@ impl Object {
             Object::ServiceAccount(_) => Kind::ServiceAccount,
             Object::Pod(_) => Kind::Pod,
             Object::Workload(w) => w.kind(),
+            Object::PodDisruptionBudget(_) => Kind::PodDisruptionBudget,
+            Object::HorizontalPodAutoscaler(_) => Kind::HorizontalPodAutoscaler,
         }
     }
 }

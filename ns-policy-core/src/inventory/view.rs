@@ -3,8 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{LimitRange, Namespace, Pod, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::Metadata;
@@ -29,6 +31,8 @@ impl Inventory {
         let sa = group(&self.service_accounts, |o| o.metadata());
         let pods = group(&self.pods, |o| o.metadata());
         let workloads = group(&self.workloads, Workload::meta);
+        let pdbs = group(&self.disruption_budgets, |o| o.metadata());
+        let hpas = group(&self.autoscalers, |o| o.metadata());
         let crb = group_bindings(&self.cluster_role_bindings);
         let cluster: Access<Vec<&'a Item<ClusterPolicy>>> = self
             .cluster_policies
@@ -52,6 +56,8 @@ impl Inventory {
                     service_accounts: take(&sa, name),
                     pods: take(&pods, name),
                     workloads: take(&workloads, name),
+                    disruption_budgets: take(&pdbs, name),
+                    autoscalers: take(&hpas, name),
                     cluster_role_bindings: take(&crb, name),
                     cluster_roles: cr.clone(),
                     cluster_policies: cluster.clone(),
@@ -192,6 +198,10 @@ pub struct NamespaceView<'a> {
     pub pods: Access<Vec<&'a Item<Pod>>>,
     /// Pod controllers of the namespace.
     pub workloads: Access<Vec<&'a Item<Workload>>>,
+    /// PodDisruptionBudgets of the namespace.
+    pub disruption_budgets: Access<Vec<&'a Item<PodDisruptionBudget>>>,
+    /// HorizontalPodAutoscalers of the namespace.
+    pub autoscalers: Access<Vec<&'a Item<HorizontalPodAutoscaler>>>,
     /// ClusterRoleBindings with a subject of this namespace.
     pub cluster_role_bindings: Access<Vec<&'a Item<ClusterRoleBinding>>>,
     /// Cluster roles (cluster-wide, shared).
@@ -219,6 +229,8 @@ impl<'a> NamespaceView<'a> {
             service_accounts: Access::default(),
             pods: Access::default(),
             workloads: Access::default(),
+            disruption_budgets: Access::default(),
+            autoscalers: Access::default(),
             cluster_role_bindings: Access::default(),
             cluster_roles: Access::Known(&EMPTY_CLUSTER_ROLES),
             cluster_policies: Access::default(),

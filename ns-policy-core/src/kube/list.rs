@@ -186,7 +186,7 @@ pub async fn collect(
         let api = Api::all(client.clone());
         list_or_forbidden(&api, Kind::ClusterRoleBinding, None, None).await
     };
-    let (rq, lr, np, rb, roles, sa, pods, workloads, cr, crb, ext) = futures::try_join!(
+    let (rq, lr, np, rb, roles, sa, pods, workloads, pdbs, hpas, cr, crb, ext) = futures::try_join!(
         list_namespaced(client, scope, Kind::ResourceQuota),
         list_namespaced(client, scope, Kind::LimitRange),
         list_namespaced(client, scope, Kind::NetworkPolicy),
@@ -195,6 +195,8 @@ pub async fn collect(
         list_namespaced(client, scope, Kind::ServiceAccount),
         list_namespaced(client, scope, Kind::Pod),
         list_workloads(client, scope),
+        list_namespaced(client, scope, Kind::PodDisruptionBudget),
+        list_namespaced(client, scope, Kind::HorizontalPodAutoscaler),
         cluster_roles,
         cluster_role_bindings,
         super::netpol::list_extensions(client, scope),
@@ -211,6 +213,8 @@ pub async fn collect(
         service_accounts: sa,
         pods,
         workloads,
+        disruption_budgets: pdbs,
+        autoscalers: hpas,
         cluster_policies: ext.cluster_policies,
         cni_policies: ext.cni_policies,
         ..Default::default()

@@ -251,11 +251,13 @@ fn locate(
     pointer: &str,
 ) -> Option<yaml::TypedError> {
     use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+    use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
     use k8s_openapi::api::batch::v1::{CronJob, Job};
     use k8s_openapi::api::core::v1::{
         LimitRange, Namespace, Pod, ReplicationController, ResourceQuota, ServiceAccount,
     };
     use k8s_openapi::api::networking::v1::NetworkPolicy;
+    use k8s_openapi::api::policy::v1::PodDisruptionBudget;
     use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
     macro_rules! at {
         ($($k:ident),*) => {
@@ -281,7 +283,9 @@ fn locate(
         ReplicaSet,
         Job,
         CronJob,
-        ReplicationController
+        ReplicationController,
+        PodDisruptionBudget,
+        HorizontalPodAutoscaler
     )
 }
 

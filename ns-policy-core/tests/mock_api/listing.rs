@@ -11,7 +11,7 @@ fn namespace_item(name: &str) -> Value {
 }
 
 /// The LISTs of `list::collect` for one namespace, with their list kinds.
-const COLLECTED: [(&str, &str); 16] = [
+const COLLECTED: [(&str, &str); 18] = [
     (
         "/api/v1/namespaces/{ns}/resourcequotas",
         "ResourceQuotaList",
@@ -52,6 +52,14 @@ const COLLECTED: [(&str, &str); 16] = [
     (
         "/api/v1/namespaces/{ns}/replicationcontrollers",
         "ReplicationControllerList",
+    ),
+    (
+        "/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets",
+        "PodDisruptionBudgetList",
+    ),
+    (
+        "/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers",
+        "HorizontalPodAutoscalerList",
     ),
     (
         "/apis/rbac.authorization.k8s.io/v1/clusterroles",

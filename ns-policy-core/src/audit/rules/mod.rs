@@ -11,6 +11,7 @@ mod pod_security;
 mod quota;
 mod rbac;
 mod rbac_drift;
+mod reliability;
 mod tiers;
 mod workloads;
 
@@ -140,6 +141,7 @@ pub(super) fn run(
     c.rbac();
     c.rbac_drift();
     c.workloads(defaults.as_ref());
+    c.reliability();
     c.lifecycle();
     let Ctx {
         mut findings,

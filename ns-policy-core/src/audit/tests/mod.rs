@@ -14,6 +14,7 @@ mod partial_access;
 mod pod_security;
 mod quota;
 mod rbac;
+mod reliability;
 mod reports;
 mod tiers;
 mod waivers;

@@ -72,6 +72,7 @@ fn json_shape() {
             "rbac",
             "workload-security",
             "workload-resources",
+            "workload-reliability",
             "lifecycle",
             "waivers"
         ]
@@ -227,8 +228,8 @@ fn junit_is_well_formed_and_escaped() {
     let x = to_junit(&report, Severity::Error);
     assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     assert_eq!(x.matches("<testsuite ").count(), 1);
-    assert!(x.contains("<testsuite name=\"kubectl-ns-policy audit\" tests=\"33\""));
-    assert_eq!(x.matches("<testcase ").count(), 33);
+    assert!(x.contains("<testsuite name=\"kubectl-ns-policy audit\" tests=\"36\""));
+    assert_eq!(x.matches("<testcase ").count(), 36);
     assert!(x.contains("<testcase classname=\"shop-pr-1\" name=\"labels\" time=\"0\">"));
     assert!(x.contains("<testcase classname=\"shop-prod\" name=\"rbac\" time=\"0\"/>"));
     // The Jenkins/xunit schema has no `skipped` on <testsuites>; every
