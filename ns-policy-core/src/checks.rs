@@ -33,6 +33,8 @@ pub enum Category {
     /// Disruption budgets, probes, graceful shutdown and read-only root
     /// filesystems, where the profile asks (`workloads`).
     WorkloadReliability,
+    /// Argo CD AppProjects that confine Applications (`spec.gitops`).
+    Gitops,
     /// Preview expiry and stuck deletion.
     Lifecycle,
     /// Waivers that cannot be honoured (no reason, expired, too long,
@@ -42,7 +44,7 @@ pub enum Category {
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: [Category; 12] = [
+    pub const ALL: [Category; 13] = [
         Category::Labels,
         Category::PodSecurity,
         Category::ResourceQuota,
@@ -53,6 +55,7 @@ impl Category {
         Category::WorkloadSecurity,
         Category::WorkloadResources,
         Category::WorkloadReliability,
+        Category::Gitops,
         Category::Lifecycle,
         Category::Waivers,
     ];
@@ -70,6 +73,7 @@ impl Category {
             Category::WorkloadSecurity => "workload-security",
             Category::WorkloadResources => "workload-resources",
             Category::WorkloadReliability => "workload-reliability",
+            Category::Gitops => "gitops",
             Category::Lifecycle => "lifecycle",
             Category::Waivers => "waivers",
         }
@@ -230,6 +234,12 @@ checks! {
     "workload-reliability.pre-stop-missing", WorkloadReliability, Warning, "A serving container has no lifecycle.preStop hook";
     "workload-reliability.termination-grace-period", WorkloadReliability, Warning, "terminationGracePeriodSeconds below the profile's minimum";
     "workload-reliability.read-only-root-filesystem", WorkloadReliability, Error, "A container's root filesystem is writable (readOnlyRootFilesystem not true)";
+    "gitops.project-missing", Gitops, Error, "No AppProject of the baseline reaches the namespace (its Applications have no project that confines them)";
+    "gitops.foreign-project", Gitops, Error, "An AppProject other than the namespace's own lets Applications deploy into it";
+    "gitops.destination-wildcard", Gitops, Error, "The namespace's AppProject reaches namespaces by a wildcard pattern";
+    "gitops.reaches-protected", Gitops, Error, "An AppProject that reaches team namespaces also reaches this platform namespace";
+    "gitops.cluster-resources", Gitops, Error, "An AppProject reaching the namespace whitelists every cluster-scoped kind";
+    "gitops.baseline-kinds", Gitops, Error, "An AppProject reaching the namespace lets Applications manage the baseline's own kinds";
     "lifecycle.expired", Lifecycle, Error, "A preview namespace is past its ns-policy.io/expires-at";
     "lifecycle.expiry-missing", Lifecycle, Warning, "A preview namespace has no ns-policy.io/expires-at";
     "lifecycle.expiry-invalid", Lifecycle, Warning, "A preview namespace has an invalid ns-policy.io/expires-at";

@@ -22,6 +22,7 @@
 //! at its end; cross-module tests are under `tests/`.
 
 pub mod apivalidation;
+pub mod argocd;
 pub mod audit;
 pub mod baseline;
 pub mod checks;

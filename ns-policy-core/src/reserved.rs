@@ -20,3 +20,7 @@ pub const ALLOW_INGRESS_CONTROLLER: &str = "allow-ingress-controller";
 pub const ALLOW_API_SERVER: &str = "allow-api-server";
 /// The namespace's default ServiceAccount.
 pub const SERVICE_ACCOUNT: &str = "default";
+
+/// Label carrying the run id on every probe pod (the audit leaves these
+/// short-lived pods of the tool out of the workload-reliability checks).
+pub const PROBE_RUN_LABEL: &str = "ns-policy.io/probe-run";

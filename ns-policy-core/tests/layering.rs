@@ -32,6 +32,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("inventory", 3),
     ("netpol", 2),
     ("pss", 2),
+    ("argocd", 2),
     ("manifests", 4),
     ("apivalidation", 3),
     ("baseline", 5),

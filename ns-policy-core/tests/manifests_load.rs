@@ -574,3 +574,36 @@ fn an_object_given_twice_is_kept_once_the_last_one_with_a_note() {
         "NetworkPolicy shop/web is given 3 times (DIR/a.yaml:1, DIR/b.yaml:1, DIR/b.yaml:8); the last one (DIR/b.yaml:8) is used"
     );
 }
+
+#[test]
+fn argo_cd_app_projects_pdbs_and_autoscalers_are_read() {
+    let set = load_str(
+        r#"apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: shop, namespace: argocd}
+spec:
+  sourceRepos: ['https://git.example.com/shop/*']
+  destinations: [{server: 'https://kubernetes.default.svc', namespace: shop-prod}]
+  roles: [{name: ci, policies: ['p, proj:shop:ci, applications, sync, shop/*, allow']}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: shop-prod}
+spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: shop-prod}
+spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, maxReplicas: 5}
+"#,
+        "argo.yaml",
+    )
+    .unwrap();
+    let projects = items(&set.app_projects);
+    assert_eq!(projects.len(), 1);
+    assert_eq!(projects[0].object.name(), "shop");
+    assert_eq!(projects[0].source_string().as_deref(), Some("argo.yaml:1"));
+    assert_eq!(items(&set.disruption_budgets).len(), 1);
+    assert_eq!(items(&set.autoscalers).len(), 1);
+    assert!(set.ignored.is_empty(), "{:?}", set.ignored);
+}

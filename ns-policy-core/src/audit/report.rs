@@ -237,6 +237,7 @@ fn rule_help(check: &str, category: Category) -> String {
         Category::WorkloadSecurity => "Change the pod template so that the profile's Pod Security Standard admits it; the result names the field.",
         Category::WorkloadResources => "Set cpu and memory requests and limits on every container (or a LimitRange default).",
         Category::WorkloadReliability => "Give the workload what the profile's spec.profiles.<name>.workloads asks: a PodDisruptionBudget that lets at least one pod be evicted, readiness and liveness probes, a preStop hook and grace period, a read-only root filesystem; the result names the workload and field.",
+        Category::Gitops => "Confine Argo CD Applications: each team's AppProject reaches exactly its namespaces, whitelists no cluster-scoped kind and blacklists the baseline's kinds (kubectl ns-policy create renders it); no other project reaches them.",
         Category::Lifecycle => "Delete expired preview namespaces (kubectl ns-policy gc) and give previews an expiry.",
         Category::Waivers => "Give every waiver a reason and an expiry within the baseline's spec.waiverPolicy.maxDays, or remove it.",
     };

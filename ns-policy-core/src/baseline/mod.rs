@@ -24,11 +24,11 @@ use std::path::Path;
 
 pub use allow::{Allow, EgressRule, IngressRule, IpBlock, Peer, Port, PortValue, SelectorSpec};
 pub use schema::{
-    ApiServerSpec, Baseline, BaselineMeta, BaselineSpec, BaselineWaiver, DnsSpec, EnvRule,
-    IngressControllerSpec, LifecycleSpec, LimitRangeSpec, ManagedBy, PodSecuritySpec, PolicyType,
-    ProbeSpec, Profile, ProfileAudit, ProfileNetwork, ProfileRbac, ProfileRule, RbacSpec,
-    RoleBindingSpec, RoleKind, RoleRefSpec, ServiceAccountSpec, SubjectKind, SubjectSpec,
-    TeamRoleSpec, WaiverPolicy, WorkloadsSpec,
+    ApiServerSpec, ArgoCdSpec, Baseline, BaselineMeta, BaselineSpec, BaselineWaiver, DnsSpec,
+    EnvRule, GitopsSpec, IngressControllerSpec, LifecycleSpec, LimitRangeSpec, ManagedBy,
+    PodSecuritySpec, PolicyType, ProbeSpec, Profile, ProfileAudit, ProfileNetwork, ProfileRbac,
+    ProfileRule, ProjectScope, RbacSpec, RoleBindingSpec, RoleKind, RoleRefSpec,
+    ServiceAccountSpec, SubjectKind, SubjectSpec, TeamRoleSpec, WaiverPolicy, WorkloadsSpec,
 };
 pub use time::{expires_at, format_duration, parse_duration, parse_time, LATEST_EXPIRY};
 

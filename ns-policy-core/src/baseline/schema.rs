@@ -89,6 +89,9 @@ pub struct BaselineSpec {
     /// Rules every waiver must follow.
     #[serde(default, skip_serializing_if = "WaiverPolicy::is_default")]
     pub waiver_policy: WaiverPolicy,
+    /// GitOps guardrails (Argo CD AppProjects).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gitops: Option<GitopsSpec>,
 }
 
 /// A finding waived by the baseline (`spec.waivers[]`).
@@ -621,4 +624,70 @@ impl ProfileAudit {
                     .is_some_and(|prefix| prefix == category)
         })
     }
+}
+
+/// `spec.gitops`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GitopsSpec {
+    /// Argo CD AppProjects that confine Applications to their team's
+    /// namespaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argocd: Option<ArgoCdSpec>,
+}
+
+/// `spec.gitops.argocd`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ArgoCdSpec {
+    /// The namespace Argo CD runs in and reads AppProjects from.
+    #[serde(default = "argocd_namespace")]
+    pub namespace: String,
+    /// One project per team (`{team}` in `project`) or per namespace
+    /// (`{namespace}`).
+    #[serde(default)]
+    pub per: ProjectScope,
+    /// Project name template (`{team}`, `{namespace}`, `{env}`).
+    #[serde(default = "project_template")]
+    pub project: String,
+    /// Repositories the team's Applications may deploy from (templates).
+    pub source_repos: Vec<String>,
+    /// The API server URL Applications name for this cluster.
+    #[serde(default = "in_cluster_server")]
+    pub server: String,
+    /// Profiles whose namespaces no team project may reach (the platform's
+    /// own); their namespaces get no project.
+    #[serde(default = "protected_profiles")]
+    pub protected_profiles: Vec<String>,
+    /// AppProjects of the platform team that may reach protected namespaces
+    /// (and manage cluster-scoped kinds there).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform_projects: Vec<String>,
+}
+
+/// `spec.gitops.argocd.per`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ProjectScope {
+    /// One AppProject per team, reaching every namespace of the team.
+    #[default]
+    Team,
+    /// One AppProject per namespace.
+    Namespace,
+}
+
+fn argocd_namespace() -> String {
+    "argocd".into()
+}
+
+fn project_template() -> String {
+    "{team}".into()
+}
+
+fn in_cluster_server() -> String {
+    crate::argocd::IN_CLUSTER_SERVER.into()
+}
+
+fn protected_profiles() -> Vec<String> {
+    vec!["platform".into()]
 }

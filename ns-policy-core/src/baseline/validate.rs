@@ -197,6 +197,9 @@ pub(super) fn parse(text: &str, path: &str) -> Result<Baseline> {
     for (name, p) in &spec.profiles {
         profile(&c, &b, name, p)?;
     }
+    if let Some(a) = spec.gitops.as_ref().and_then(|g| g.argocd.as_ref()) {
+        argocd(&c, &b, a)?;
+    }
     waivers(&c, &b)?;
     Ok(b)
 }
@@ -343,6 +346,51 @@ fn templates_ok(
                 )
             })?;
         }
+    }
+    Ok(())
+}
+
+fn argocd(c: &Checker<'_>, b: &Baseline, a: &super::ArgoCdSpec) -> Result<()> {
+    let at = |f: &str| format!("/spec/gitops/argocd/{f}");
+    c.ensure(
+        crate::names::validate_namespace_name(&a.namespace).is_ok(),
+        &at("namespace"),
+        || {
+            format!(
+                "spec.gitops.argocd.namespace {:?} is not a namespace name",
+                a.namespace
+            )
+        },
+    )?;
+    let (needs, other) = match a.per {
+        super::ProjectScope::Team => ("{team}", "team"),
+        super::ProjectScope::Namespace => ("{namespace}", "namespace"),
+    };
+    let names_it = a.project.contains(needs)
+        || (a.per == super::ProjectScope::Namespace && a.project.contains("{name}"));
+    c.ensure(names_it, &at("project"), || {
+        format!(
+            "spec.gitops.argocd.project {:?} must contain {needs}: one project per {other} needs a name per {other}",
+            a.project
+        )
+    })?;
+    c.ensure(!a.source_repos.is_empty(), &at("sourceRepos"), || {
+        "spec.gitops.argocd.sourceRepos is empty: Applications of the project could deploy from nowhere (list the team's repositories, e.g. https://git.example.com/{team}/*)".into()
+    })?;
+    c.ensure(!a.server.is_empty(), &at("server"), || {
+        "spec.gitops.argocd.server is empty (the API server URL Applications name, e.g. https://kubernetes.default.svc)".into()
+    })?;
+    for (i, p) in a.protected_profiles.iter().enumerate() {
+        c.ensure(
+            b.spec.profiles.contains_key(p),
+            &at(&format!("protectedProfiles/{i}")),
+            || {
+                format!(
+                    "spec.gitops.argocd.protectedProfiles[{i}] {p:?} is not a profile of the baseline (profiles: {})",
+                    b.spec.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                )
+            },
+        )?;
     }
     Ok(())
 }

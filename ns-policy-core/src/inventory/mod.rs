@@ -166,6 +166,10 @@ pub struct Inventory {
     /// and name), one message each; the last one given is kept, as a
     /// `kubectl apply` of the files in order would leave it.
     pub duplicates: Vec<String>,
+    /// Argo CD AppProjects (every namespace; Argo CD reads those of its
+    /// own). Live, refused or not served (no Argo CD) is `Forbidden` with
+    /// the reason.
+    pub app_projects: Listing<crate::argocd::AppProject>,
     /// Network policies of CNI plugins (not evaluated; they make the
     /// verdicts they may change unknown).
     pub cni_policies: Listing<crate::netpol::CniPolicy>,
@@ -227,6 +231,11 @@ impl Inventory {
     /// Adds a cluster network policy (to a list that is known).
     pub fn push_cluster_policy(&mut self, item: Item<crate::netpol::ClusterPolicy>) {
         push(&mut self.cluster_policies, item);
+    }
+
+    /// Adds an Argo CD AppProject (to a list that is known).
+    pub fn push_app_project(&mut self, item: Item<crate::argocd::AppProject>) {
+        push(&mut self.app_projects, item);
     }
 
     /// Adds a CNI plugin's policy (to a list that is known).
@@ -308,6 +317,7 @@ impl Inventory {
             + known_len(&self.autoscalers)
             + known_len(&self.cluster_policies)
             + known_len(&self.cni_policies)
+            + known_len(&self.app_projects)
             + self.ignored.values().sum::<usize>()
     }
 

@@ -34,6 +34,8 @@ impl Inventory {
         let pdbs = group(&self.disruption_budgets, |o| o.metadata());
         let hpas = group(&self.autoscalers, |o| o.metadata());
         let crb = group_bindings(&self.cluster_role_bindings);
+        let projects: Access<Vec<&'a Item<crate::argocd::AppProject>>> =
+            self.app_projects.as_ref().map(|all| all.iter().collect());
         let cluster: Access<Vec<&'a Item<ClusterPolicy>>> = self
             .cluster_policies
             .as_ref()
@@ -61,6 +63,7 @@ impl Inventory {
                     cluster_role_bindings: take(&crb, name),
                     cluster_roles: cr.clone(),
                     cluster_policies: cluster.clone(),
+                    app_projects: projects.clone(),
                     cni_policies: match &self.cni_policies {
                         Access::Known(all) => Access::Known(
                             all.iter()
@@ -209,6 +212,8 @@ pub struct NamespaceView<'a> {
     /// Cluster network policies (all of them: which select the namespace is
     /// for the evaluator to tell).
     pub cluster_policies: Access<Vec<&'a Item<ClusterPolicy>>>,
+    /// Argo CD AppProjects (all of them, shared).
+    pub app_projects: Access<Vec<&'a Item<crate::argocd::AppProject>>>,
     /// CNI plugin policies that may select pods of the namespace.
     pub cni_policies: Access<Vec<&'a Item<CniPolicy>>>,
     /// Live only: warnings of a server-side dry run of the profile's enforce
@@ -235,6 +240,7 @@ impl<'a> NamespaceView<'a> {
             cluster_roles: Access::Known(&EMPTY_CLUSTER_ROLES),
             cluster_policies: Access::default(),
             cni_policies: Access::default(),
+            app_projects: Access::default(),
             psa_dry_run_warnings: None,
         }
     }

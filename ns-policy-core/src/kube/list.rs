@@ -13,6 +13,7 @@ use kube::api::{Api, ListParams};
 use kube::Client;
 use serde::de::DeserializeOwned;
 
+use crate::argocd::{self, AppProject};
 use crate::error::{Error, Result};
 use crate::inventory::{Access, Inventory, Item, Kind, Listing, Workload};
 
@@ -186,7 +187,7 @@ pub async fn collect(
         let api = Api::all(client.clone());
         list_or_forbidden(&api, Kind::ClusterRoleBinding, None, None).await
     };
-    let (rq, lr, np, rb, roles, sa, pods, workloads, pdbs, hpas, cr, crb, ext) = futures::try_join!(
+    let (rq, lr, np, rb, roles, sa, pods, workloads, pdbs, hpas, cr, crb, ext, projects) = futures::try_join!(
         list_namespaced(client, scope, Kind::ResourceQuota),
         list_namespaced(client, scope, Kind::LimitRange),
         list_namespaced(client, scope, Kind::NetworkPolicy),
@@ -200,6 +201,7 @@ pub async fn collect(
         cluster_roles,
         cluster_role_bindings,
         super::netpol::list_extensions(client, scope),
+        list_app_projects(client),
     )?;
     Ok(Inventory {
         namespaces: namespaces.into_iter().map(Item::live).collect(),
@@ -217,8 +219,43 @@ pub async fn collect(
         autoscalers: hpas,
         cluster_policies: ext.cluster_policies,
         cni_policies: ext.cni_policies,
+        app_projects: projects,
         ..Default::default()
     })
+}
+
+/// Lists the Argo CD AppProjects of every namespace. Not served (Argo CD
+/// is not installed) or refused: `Forbidden`, saying which.
+pub async fn list_app_projects(client: &Client) -> Result<Listing<AppProject>> {
+    use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+    let gvk = GroupVersionKind::gvk(argocd::GROUP, argocd::VERSION, argocd::KIND);
+    let ar = ApiResource::from_gvk_with_plural(&gvk, argocd::PLURAL);
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+    let resource = format!("{}.{}", argocd::PLURAL, argocd::GROUP);
+    match list_pages_of(&api, &resource, None, None).await {
+        Ok(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for o in items {
+                let value = serde_json::to_value(&o).unwrap_or_default();
+                match AppProject::from_value(&value) {
+                    Ok(p) => out.push(Item::live(p)),
+                    Err(e) => {
+                        return Ok(Access::Forbidden(format!(
+                            "cannot read AppProject {}: {e}",
+                            o.metadata.name.as_deref().unwrap_or_default()
+                        )))
+                    }
+                }
+            }
+            Ok(Access::Known(out))
+        }
+        Err(e) if e.is_not_found() => Ok(Access::Forbidden(format!(
+            "the cluster serves no {} AppProject API (Argo CD is not installed)",
+            argocd::API_VERSION
+        ))),
+        Err(e) if e.is_forbidden() => Ok(Access::Forbidden(e.to_string())),
+        Err(e) => Err(e),
+    }
 }
 
 /// Lists namespaces, optionally by label selector.

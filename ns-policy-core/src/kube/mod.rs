@@ -4,6 +4,7 @@
 //! by the pure modules.
 
 pub mod apply;
+pub mod argocd;
 pub mod audit;
 pub mod connect;
 pub mod gc;

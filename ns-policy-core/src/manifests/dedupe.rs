@@ -76,6 +76,27 @@ pub(super) fn keep_last(set: &mut Inventory) {
         &mut notes,
     );
     dedupe(&mut set.pods, "Pod", true, |o| o.metadata(), &mut notes);
+    dedupe(
+        &mut set.disruption_budgets,
+        "PodDisruptionBudget",
+        true,
+        |o| o.metadata(),
+        &mut notes,
+    );
+    dedupe(
+        &mut set.autoscalers,
+        "HorizontalPodAutoscaler",
+        true,
+        |o| o.metadata(),
+        &mut notes,
+    );
+    dedupe(
+        &mut set.app_projects,
+        "AppProject",
+        true,
+        |o| &o.metadata,
+        &mut notes,
+    );
     dedupe_by(
         &mut set.workloads,
         |w| {

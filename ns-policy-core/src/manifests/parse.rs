@@ -96,6 +96,9 @@ pub(super) fn load_inputs(inputs: &[Input]) -> Result<Inventory> {
                 Parsed::CniPolicy(p, source) => {
                     set.push_cni_policy(crate::inventory::Item::located(*p, source))
                 }
+                Parsed::AppProject(p, source) => {
+                    set.push_app_project(crate::inventory::Item::located(*p, source))
+                }
                 Parsed::Ignored(kind) => *set.ignored.entry(kind).or_insert(0) += 1,
                 Parsed::Kustomization => set.skipped_kustomizations += 1,
             }
@@ -190,6 +193,7 @@ enum Parsed {
     Object(Box<Object>, Source),
     ClusterPolicy(Box<ClusterPolicy>, Source),
     CniPolicy(Box<CniPolicy>, Source),
+    AppProject(Box<crate::argocd::AppProject>, Source),
     Ignored(String),
     Kustomization,
 }
@@ -399,6 +403,12 @@ fn classify(
         let policy = ClusterPolicy::from_value(api_version, kind, &value)
             .map_err(|e| invalid(&source, format_args!("{}: {e}", describe(kind, &value))))?;
         out.push(Parsed::ClusterPolicy(Box::new(policy), source));
+        return Ok(());
+    }
+    if crate::argocd::AppProject::is_app_project(api_version, kind) {
+        let project = crate::argocd::AppProject::from_value(&value)
+            .map_err(|e| invalid(&source, format_args!("{}: {e}", describe(kind, &value))))?;
+        out.push(Parsed::AppProject(Box::new(project), source));
         return Ok(());
     }
     if CniPolicy::is_cni_policy(api_version, kind) {

@@ -44,7 +44,7 @@ use crate::netpol::Evaluator;
 use crate::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
 /// Label carrying the run id on every probe pod.
-pub const RUN_LABEL: &str = "ns-policy.io/probe-run";
+pub const RUN_LABEL: &str = crate::reserved::PROBE_RUN_LABEL;
 /// Label carrying the role (`server` or `client`) of a probe pod.
 pub const ROLE_LABEL: &str = "ns-policy.io/probe-role";
 /// `apiVersion` of [`ProbeReport`].

@@ -8,6 +8,7 @@
 //! writes bundles as kustomize trees; the NetworkPolicies are in
 //! `network.rs`.
 
+pub mod argocd;
 pub mod gitops;
 mod network;
 mod resolve;

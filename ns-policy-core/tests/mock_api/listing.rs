@@ -11,7 +11,7 @@ fn namespace_item(name: &str) -> Value {
 }
 
 /// The LISTs of `list::collect` for one namespace, with their list kinds.
-const COLLECTED: [(&str, &str); 18] = [
+const COLLECTED: [(&str, &str); 19] = [
     (
         "/api/v1/namespaces/{ns}/resourcequotas",
         "ResourceQuotaList",
@@ -65,6 +65,7 @@ const COLLECTED: [(&str, &str); 18] = [
         "/apis/rbac.authorization.k8s.io/v1/clusterroles",
         "ClusterRoleList",
     ),
+    ("/apis/argoproj.io/v1alpha1/appprojects", "AppProjectList"),
     (
         "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
         "ClusterRoleBindingList",
@@ -386,4 +387,43 @@ async fn a_cluster_without_these_groups_lists_nothing_more() {
     assert_eq!(ext.cluster_policies.known().map(Vec::len), Some(0));
     assert_eq!(ext.cni_policies.known().map(Vec::len), Some(0));
     assert_eq!(seen.len(), 1);
+}
+
+#[tokio::test]
+async fn a_cluster_without_argo_cd_makes_app_projects_unknown_and_create_skips_them() {
+    let steps = vec![
+        step(
+            Method::GET,
+            "/apis/argoproj.io/v1alpha1/appprojects",
+            status(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            ),
+        ),
+        step(
+            Method::GET,
+            "/apis/argoproj.io/v1alpha1",
+            status(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            ),
+        ),
+    ];
+    let ((listed, served), _) = with_api(steps, |c| async move {
+        (
+            list::list_app_projects(&c).await,
+            ns_policy_core::kube::argocd::served(&c).await,
+        )
+    })
+    .await;
+    let why = listed.expect("listed").forbidden().map(str::to_string);
+    assert_eq!(
+        why.as_deref(),
+        Some(
+            "the cluster serves no argoproj.io/v1alpha1 AppProject API (Argo CD is not installed)"
+        )
+    );
+    assert!(!served.expect("discovery answered"));
 }

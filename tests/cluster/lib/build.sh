@@ -236,7 +236,7 @@ builds_cached() {
 # them: tests check that the tools say so). Copied out of the Go module
 # cache once per version.
 fetch_crds() {
-  local stamp="netpol ${NETPOL_API_VERSION} ${NETPOL_API_V1ALPHA1_VERSION}"
+  local stamp="netpol ${NETPOL_API_VERSION} ${NETPOL_API_V1ALPHA1_VERSION} argocd ${ARGOCD_VERSION}"
   [[ -f $CRDS/stamp && $(cat "$CRDS/stamp") == "$stamp" ]] && return 0
   ensure_go
   mkdir -p "$CRDS" "$CACHE/src/crds"
@@ -252,6 +252,10 @@ fetch_crds() {
   [[ -n $dir ]] || die "sigs.k8s.io/network-policy-api@${NETPOL_API_V1ALPHA1_VERSION} not downloaded"
   install -m 0644 "$dir/config/crd/standard/policy.networking.k8s.io_adminnetworkpolicies.yaml" \
     "$dir/config/crd/standard/policy.networking.k8s.io_baselineadminnetworkpolicies.yaml" "$CRDS/"
+  log "downloading github.com/argoproj/argo-cd/v3 ${ARGOCD_VERSION} (the AppProject CRD)"
+  dir=$(module_dir "github.com/argoproj/argo-cd/v3@${ARGOCD_VERSION}")
+  [[ -n $dir ]] || die "github.com/argoproj/argo-cd/v3@${ARGOCD_VERSION} not downloaded"
+  install -m 0644 "$dir/manifests/crds/appproject-crd.yaml" "$CRDS/argoproj.io_appprojects.yaml"
   echo "$stamp" > "$CRDS/stamp"
 }
 
@@ -263,5 +267,10 @@ install_crds() {
     crd/clusternetworkpolicies.policy.networking.k8s.io \
     crd/adminnetworkpolicies.policy.networking.k8s.io \
     crd/baselineadminnetworkpolicies.policy.networking.k8s.io \
-    crd/ciliumnetworkpolicies.cilium.io >/dev/null || fail apiserver "CRDs not established"
+    crd/ciliumnetworkpolicies.cilium.io \
+    crd/appprojects.argoproj.io >/dev/null || fail apiserver "CRDs not established"
+  # Argo CD reads AppProjects from its own namespace (no Argo CD runs here:
+  # the CRD is enough to create, audit and drift projects).
+  kubectl_admin create namespace argocd --dry-run=client -o yaml | kubectl_admin apply --server-side -f - >/dev/null \
+    || fail apiserver "cannot create namespace argocd"
 }

@@ -137,10 +137,46 @@ fn bitvault_platform_app_and_data_namespaces() {
     );
     let names = [app.as_str(), data.as_str(), platform.as_str()];
     let _g = c.guard(&names);
+    // A team of its own: the team's AppProject lists the team's namespaces.
+    let team = unique_name("vault");
+    let project = format!("{team}-dev");
+    let _p = ProjectGuard(c.clone(), project.clone());
     let mut args = vec!["create"];
     args.extend_from_slice(&names);
-    args.extend(["-L", "team=vault,cost-center=cc-9,env=dev", "--yes"]);
-    run(&c, &file, &args, 0);
+    let labels = format!("team={team},cost-center=cc-9,env=dev");
+    args.extend(["-L", &labels, "--yes"]);
+    let created = run(&c, &file, &args, 0);
+    assert!(
+        created.contains(&format!("appproject/{project}")),
+        "{created}"
+    );
+    // The team's Argo CD project reaches exactly its app and data
+    // namespaces, never the platform one; the team is bound to ClusterRole
+    // edit with no Role of ours.
+    let destinations = c.kubectl_ok(&[
+        "-n",
+        "argocd",
+        "get",
+        "appproject",
+        &project,
+        "-o",
+        "jsonpath={range .spec.destinations[*]}{.namespace}{' '}{end}",
+    ]);
+    let mut want = [app.clone(), data.clone()];
+    want.sort();
+    assert_eq!(destinations.trim(), want.join(" "));
+    let role_ref = c.kubectl_ok(&[
+        "-n",
+        &app,
+        "get",
+        "rolebinding",
+        "bitvault-team",
+        "-o",
+        "jsonpath={.roleRef.kind}/{.roleRef.name}",
+    ]);
+    assert_eq!(role_ref.trim(), "ClusterRole/edit");
+    let roles = c.kubectl_ok(&["-n", &app, "get", "roles", "-o", "name"]);
+    assert!(roles.trim().is_empty(), "{roles}");
     // The product label comes from the name rule's capture.
     let labels = c.kubectl_ok(&[
         "get",
@@ -226,6 +262,116 @@ fn bitvault_platform_app_and_data_namespaces() {
     // create brings it back (and asks for --yes: the namespace exists).
     run(&c, &file, &["create", &data, "--yes"], 0);
     assert_clean(&c, &file, &names);
+
+    // GitOps drift: someone opens the team's project to every namespace.
+    kubectl(
+        &c,
+        &[
+            "-n",
+            "argocd",
+            "patch",
+            "appproject",
+            &project,
+            "--type",
+            "json",
+            "-p",
+            r#"[{"op":"add","path":"/spec/destinations/-","value":{"server":"*","namespace":"*"}}]"#,
+        ],
+    );
+    assert_drift(
+        &c,
+        &file,
+        &names,
+        &format!("{app}/gitops.destination-wildcard"),
+    );
+    assert_drift(
+        &c,
+        &file,
+        &names,
+        &format!("{platform}/gitops.reaches-protected"),
+    );
+    // The hand edit owns the field now: create refuses before writing
+    // anything, and --force-conflicts takes the project back.
+    let out = c.plugin(&["--baseline", &file, "create", &app, "--yes"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was written"),
+        "{}",
+        stderr(&out)
+    );
+    run(
+        &c,
+        &file,
+        &["create", &app, "--yes", "--force-conflicts"],
+        0,
+    );
+    assert_clean(&c, &file, &names);
+
+    // Workload reliability, live: a replicated Deployment under a budget
+    // that allows no eviction, an autoscaled one with no budget.
+    let deployment = |name: &str, replicas: u32| {
+        format!(
+            r#"{{"apiVersion": "apps/v1", "kind": "Deployment",
+  "metadata": {{"name": "{name}", "namespace": "{app}"}},
+  "spec": {{"replicas": {replicas}, "selector": {{"matchLabels": {{"app": "{name}"}}}},
+    "template": {{"metadata": {{"labels": {{"app": "{name}"}}}}, "spec": {{
+      "securityContext": {{"runAsNonRoot": true, "runAsUser": 10001, "seccompProfile": {{"type": "RuntimeDefault"}}}},
+      "containers": [{{"name": "app", "image": "registry.k8s.io/e2e-test-images/agnhost:2.53",
+        "args": ["netexec", "--http-port=8080"],
+        "ports": [{{"containerPort": 8080, "name": "http"}}],
+        "readinessProbe": {{"httpGet": {{"path": "/", "port": "http"}}}},
+        "livenessProbe": {{"tcpSocket": {{"port": "http"}}}},
+        "lifecycle": {{"preStop": {{"sleep": {{"seconds": 1}}}}}},
+        "securityContext": {{"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": {{"drop": ["ALL"]}}}},
+        "resources": {{"requests": {{"cpu": "10m", "memory": "32Mi"}}, "limits": {{"cpu": "100m", "memory": "64Mi"}}}}}}]}}}}}}}}"#
+        )
+    };
+    let objects = format!(
+        r#"{{"apiVersion": "v1", "kind": "List", "items": [{}, {},
+  {{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {{"name": "api", "namespace": "{app}"}},
+    "spec": {{"maxUnavailable": 0, "selector": {{"matchLabels": {{"app": "api"}}}}}}}},
+  {{"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {{"name": "worker", "namespace": "{app}"}},
+    "spec": {{"scaleTargetRef": {{"apiVersion": "apps/v1", "kind": "Deployment", "name": "worker"}}, "minReplicas": 2, "maxReplicas": 4}}}}]}}"#,
+        deployment("api", 2),
+        deployment("worker", 1)
+    );
+    let out = c.kubectl_stdin(&["apply", "-f", "-"], &objects);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (_, checks, report) = audit(&c, &file, &[&app]);
+    let reliability: Vec<&String> = checks
+        .iter()
+        .filter(|x| x.contains("/workload-reliability."))
+        .collect();
+    assert_eq!(
+        reliability,
+        [
+            &format!("{app}/workload-reliability.pdb-blocks-eviction"),
+            &format!("{app}/workload-reliability.pdb-missing"),
+        ],
+        "{report:#}"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("scaled by HorizontalPodAutoscaler/worker"),
+        "{text}"
+    );
+}
+
+/// Deletes an AppProject of namespace argocd when dropped.
+struct ProjectGuard(Cluster, String);
+
+impl Drop for ProjectGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kubectl(&[
+            "-n",
+            "argocd",
+            "delete",
+            "appproject",
+            &self.1,
+            "--ignore-not-found",
+            "--wait=false",
+        ]);
+    }
 }
 
 #[test]

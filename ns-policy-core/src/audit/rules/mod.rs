@@ -3,6 +3,7 @@
 //! category (network holds both network-policy and network-dns).
 
 mod allows;
+mod gitops;
 mod labels;
 mod lifecycle;
 mod limit_range;
@@ -142,6 +143,7 @@ pub(super) fn run(
     c.rbac_drift();
     c.workloads(defaults.as_ref());
     c.reliability();
+    c.gitops();
     c.lifecycle();
     let Ctx {
         mut findings,

@@ -136,7 +136,14 @@ impl Ctx<'_, '_> {
             });
         }
         for p in &pods {
-            if owned(&p.object.metadata) {
+            // Pods of a workload in view, and the tool's own probe pods.
+            let probe = p
+                .object
+                .metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key(crate::reserved::PROBE_RUN_LABEL));
+            if owned(&p.object.metadata) || probe {
                 continue;
             }
             let Some(spec) = p.object.spec.as_ref() else {

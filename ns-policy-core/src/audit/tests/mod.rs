@@ -6,6 +6,7 @@
 //! are in one file per check category (and the report shapes).
 
 mod compliant;
+mod gitops;
 mod labels;
 mod lifecycle;
 mod limit_range;

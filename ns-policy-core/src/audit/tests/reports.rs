@@ -73,6 +73,7 @@ fn json_shape() {
             "workload-security",
             "workload-resources",
             "workload-reliability",
+            "gitops",
             "lifecycle",
             "waivers"
         ]
@@ -228,8 +229,8 @@ fn junit_is_well_formed_and_escaped() {
     let x = to_junit(&report, Severity::Error);
     assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     assert_eq!(x.matches("<testsuite ").count(), 1);
-    assert!(x.contains("<testsuite name=\"kubectl-ns-policy audit\" tests=\"36\""));
-    assert_eq!(x.matches("<testcase ").count(), 36);
+    assert!(x.contains("<testsuite name=\"kubectl-ns-policy audit\" tests=\"39\""));
+    assert_eq!(x.matches("<testcase ").count(), 39);
     assert!(x.contains("<testcase classname=\"shop-pr-1\" name=\"labels\" time=\"0\">"));
     assert!(x.contains("<testcase classname=\"shop-prod\" name=\"rbac\" time=\"0\"/>"));
     // The Jenkins/xunit schema has no `skipped` on <testsuites>; every
