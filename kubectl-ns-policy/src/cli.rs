@@ -243,6 +243,8 @@ pub(crate) enum AuditFormat {
     Sarif,
     /// JUnit XML for CI test reports.
     Junit,
+    /// A self-contained HTML page: scorecard per namespace, findings by category.
+    Html,
 }
 
 /// Severities for `--fail-on`.
@@ -397,6 +399,10 @@ pub(crate) enum ProbeFormat {
     Json,
     /// YAML report.
     Yaml,
+    /// A self-contained HTML heatmap of the matrix (hover for explanations).
+    Html,
+    /// Graphviz graph of the predicted connectivity between namespaces.
+    Dot,
 }
 
 /// `diff`.

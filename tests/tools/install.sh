@@ -8,6 +8,7 @@
 #   XMLLINT           xmllint (Debian libxml2-utils): validates JUnit XML against tests/schemas/
 #   KREW              krew (sigs.k8s.io/krew), to install the release archive as users do
 #   VALIDATE_KREW     validate-krew-manifest (sigs.k8s.io/krew), krew-index's manifest check
+#   CHROMIUM          Chromium (Debian), renders the HTML reports headless (tests/html.rs)
 #   KUBE_SCORE        kube-score (github.com/zegl/kube-score), the peer whose reliability
 #                     verdicts tests/peers.rs compares with ours
 #
@@ -40,6 +41,13 @@ if ! command -v xmllint >/dev/null 2>&1; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils; } >/dev/null
 fi
 echo "XMLLINT=$(command -v xmllint)"
+
+# Chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing chromium (apt-get)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null
+fi
+echo "CHROMIUM=$(command -v chromium)"
 
 # krew and validate-krew-manifest, built from the Go module proxy.
 gobin="$TOOLS/go-bin-$KREW_VERSION"

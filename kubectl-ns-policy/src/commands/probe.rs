@@ -194,6 +194,8 @@ fn finish(args: &ProbeArgs, report: &ProbeReport, p: &Printer) -> Result<ExitSta
     match args.output {
         ProbeFormat::Json => p.data(&output::json(report))?,
         ProbeFormat::Yaml => p.data(&ns_policy_core::yaml::to_string(report))?,
+        ProbeFormat::Html => p.data(&output::html::probe(report))?,
+        ProbeFormat::Dot => p.data(&output::html::dot(report))?,
         ProbeFormat::Table | ProbeFormat::Wide => p.data(&output::probe::table(
             report,
             outcome,
@@ -202,7 +204,10 @@ fn finish(args: &ProbeArgs, report: &ProbeReport, p: &Printer) -> Result<ExitSta
             p.color(),
         ))?,
     }
-    if matches!(args.output, ProbeFormat::Json | ProbeFormat::Yaml) {
+    if matches!(
+        args.output,
+        ProbeFormat::Json | ProbeFormat::Yaml | ProbeFormat::Html | ProbeFormat::Dot
+    ) {
         if let Some(line) = output::probe::verdict(report, outcome) {
             p.status(line);
         }

@@ -30,6 +30,7 @@ pub(crate) fn render(
         AuditFormat::Yaml => ns_policy_core::yaml::to_string(report),
         AuditFormat::Sarif => super::json(&audit::to_sarif(report, sarif)),
         AuditFormat::Junit => audit::to_junit(report, junit_threshold),
+        AuditFormat::Html => super::html::audit(report),
         AuditFormat::Table => namespaces_table(report, color),
         AuditFormat::Wide => {
             let mut text = namespaces_table(report, color);

@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod create;
 pub(crate) mod diff;
 pub(crate) mod gc;
+pub(crate) mod html;
 pub(crate) mod probe;
 
 use tabled::builder::Builder;
