@@ -327,6 +327,12 @@ pub(crate) struct ProbeArgs {
     /// A namespace to probe (repeatable; same as naming it).
     #[arg(short = 'n', long = "namespace", value_name = "NAME")]
     pub namespace: Vec<String>,
+    /// Probe every namespace (system and excluded ones left out) by equivalence classes: namespaces with the same policies and selected labels are one class; one pair per pair of classes is observed, every cell predicted.
+    #[arg(short = 'A', long, visible_alias = "all-namespaces", conflicts_with_all = ["names", "namespace", "cleanup"])]
+    pub all: bool,
+    /// Probe the namespaces matching this label selector, by equivalence classes (see --all).
+    #[arg(short = 'l', long, value_name = "SELECTOR", conflicts_with_all = ["names", "namespace", "cleanup", "all"])]
+    pub selector: Option<String>,
     /// Ports the probe servers listen on (repeatable or comma-separated; default: the baseline's).
     #[arg(long = "port", value_delimiter = ',')]
     pub ports: Vec<u16>,

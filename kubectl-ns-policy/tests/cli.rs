@@ -728,3 +728,58 @@ fn sarif_regions_point_at_the_offending_field_and_missing_objects_at_their_names
     assert_eq!(at("labels.required-missing"), ("legacy.yaml".into(), 8));
     assert_eq!(at("rbac.role-missing"), ("legacy.yaml".into(), 3));
 }
+
+#[test]
+fn offline_probe_by_classes_reports_what_each_representative_stands_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("ns.yaml");
+    let (code, out, err) = run(&[
+        "create",
+        "pr-1",
+        "pr-2",
+        "pr-3",
+        "shop-prod",
+        "--label",
+        "team=web,cost-center=cc-1",
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, platform, err) = run(&[
+        "create",
+        "ops",
+        "--profile",
+        "platform",
+        "--label",
+        "team=ops,cost-center=cc-1,env=prod",
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&yaml, out + &platform).unwrap();
+    let file = yaml.to_str().unwrap();
+    let (code, out, err) = run(&["probe", "-f", file, "--all", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The previews and shop-prod have the same policies: one class (two
+    // probed); ops (platform: other policies) is its own.
+    assert_eq!(report["coverage"]["namespaces"], 5, "{report:#}");
+    assert_eq!(report["coverage"]["classes"], 2);
+    assert_eq!(
+        report["namespaces"],
+        serde_json::json!(["ops", "pr-1", "pr-2"])
+    );
+    // -l selects; a selector matching nothing is one line, exit 2.
+    let (code, out, _) = run(&["probe", "-f", file, "-l", "env=preview", "-o", "json"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["coverage"]["namespaces"], 3);
+    let (code, _, err) = run(&["probe", "-f", file, "-l", "team=nobody"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("none matches -l \"team=nobody\""), "{err}");
+    // Names and --all do not mix.
+    let (code, _, _) = run(&["probe", "-f", file, "--all", "pr-1"]);
+    assert_eq!(code, 2);
+}

@@ -28,6 +28,9 @@ pub(super) async fn run(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<Exi
     if args.cleanup {
         return run_cleanup(g, args, p).await;
     }
+    if args.all || args.selector.is_some() {
+        return run_classes(g, args, p).await;
+    }
     let plan = build_plan(g, args)?;
     if !args.files.is_empty() {
         let set = super::load_manifests(g, &args.files, p)?;
@@ -49,8 +52,96 @@ pub(super) async fn run(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<Exi
     run_live(g, args, &plan, p).await
 }
 
+/// `--all`/`-l`: every selected namespace predicted, one representative
+/// pair per pair of equivalence classes probed (offline: predicted).
+async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitStatus> {
+    let baseline = super::load_baseline(g)?;
+    let selector = match &args.selector {
+        Some(s) => Some(
+            ns_policy_core::selector::parse(s)
+                .with_context(|| format!("-l {s:?}: not a label selector"))?,
+        ),
+        None => None,
+    };
+    let offline = !args.files.is_empty();
+    let (set, cluster) = if offline {
+        (super::load_manifests(g, &args.files, p)?, None)
+    } else {
+        let cluster = super::connect(g, p).await?;
+        p.step("reading namespaces and network policies");
+        let set = live::load_inventory(&cluster.client, args.selector.as_deref()).await?;
+        (set, Some(cluster))
+    };
+    let mut names: Vec<String> = set
+        .namespaces
+        .iter()
+        .filter(|n| {
+            let labels = n.object.metadata.labels.clone().unwrap_or_default();
+            selector.as_ref().is_none_or(|s| s.matches(&labels))
+        })
+        .filter_map(|n| n.object.metadata.name.clone())
+        .filter(|n| args.selector.is_some() || !baseline.is_excluded(n))
+        .collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        anyhow::bail!(
+            "no namespace to probe: {}",
+            match &args.selector {
+                Some(s) => format!("none matches -l {s:?}"),
+                None => "every namespace is a system or excluded one".into(),
+            }
+        );
+    }
+    // Every cell predicted; the classes checked against that prediction.
+    let all = build_plan_for(g, args, names.clone(), offline)?;
+    let evaluator = offline_evaluator(&all, &set)?.with_pod_cidrs(args.pod_cidrs.clone());
+    let prediction = all.predict(&evaluator, &ProbeIps::default());
+    let mut classes = ns_policy_core::probe::classify(&names, &set);
+    let split = classes.check(&prediction);
+    let coverage = classes.coverage(names.len(), all.ports().len(), split);
+    let reps: Vec<String> = classes
+        .representatives()
+        .into_iter()
+        .map(|i| names[i].clone())
+        .collect();
+    p.step(format!(
+        "{} namespace(s) in {} class(es): probing {} representative(s)",
+        names.len(),
+        coverage.classes,
+        reps.len()
+    ));
+    let plan = build_plan_for(g, args, reps, offline)?;
+    let with_classes = |mut report: ProbeReport| {
+        report.classes = classes.report(&names);
+        report.coverage = Some(coverage.clone());
+        report
+    };
+    match cluster {
+        None => {
+            let report = with_classes(ProbeReport::offline(
+                &plan,
+                &evaluator,
+                &ProbeIps::default(),
+            ));
+            finish(args, &report, p)
+        }
+        Some(_) => run_live_with(g, args, &plan, p, Some(&with_classes)).await,
+    }
+}
+
 /// Validates every flag (before anything touches the cluster).
 fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
+    build_plan_for(g, args, args.names.clone(), !args.files.is_empty())
+}
+
+/// [`build_plan`] for the namespaces `names`.
+fn build_plan_for(
+    g: &Global,
+    args: &ProbeArgs,
+    names: Vec<String>,
+    offline: bool,
+) -> Result<ProbePlan> {
     let baseline = super::load_baseline(g)?;
     let ports = if args.ports.is_empty() {
         baseline.spec.probe.ports.clone()
@@ -58,7 +149,7 @@ fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
         args.ports.clone()
     };
     let opts = ProbeOptions {
-        namespaces: args.names.clone(),
+        namespaces: names,
         ports,
         protocol: match args.protocol {
             ProbeProtocol::Tcp => Protocol::Tcp,
@@ -75,7 +166,7 @@ fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
         targets: args.targets.clone(),
         // Offline, nothing is created: a fixed id keeps the report (whose
         // explanations name the probe pods) the same from run to run.
-        run_id: if args.files.is_empty() {
+        run_id: if !offline {
             new_run_id()
         } else {
             "offline".to_string()
@@ -100,6 +191,17 @@ async fn run_live(
     args: &ProbeArgs,
     plan: &ProbePlan,
     p: &Printer,
+) -> Result<ExitStatus> {
+    run_live_with(g, args, plan, p, None).await
+}
+
+/// [`run_live`], the report passed through `amend` before it is printed.
+async fn run_live_with(
+    g: &Global,
+    args: &ProbeArgs,
+    plan: &ProbePlan,
+    p: &Printer,
+    amend: Option<&dyn Fn(ProbeReport) -> ProbeReport>,
 ) -> Result<ExitStatus> {
     let printer = *p;
     let progress = move |e: &ProbeEvent| printer.step(output::probe::event(e));
@@ -177,6 +279,10 @@ async fn run_live(
                 )
             }),
             Ok(report) => {
+                let report = match amend {
+                    Some(f) => f(report),
+                    None => report,
+                };
                 let code = finish(args, &report, p)?;
                 Ok(if cleanup_error.is_some() && code == ExitStatus::Ok {
                     ExitStatus::Error

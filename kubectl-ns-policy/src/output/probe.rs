@@ -115,7 +115,10 @@ pub(crate) fn table(
     if outcome == ProbeOutcome::NotEnforced {
         return format!("{}\n", not_enforced_message(report));
     }
-    let table = render_table(report, wide, expect_isolated, color);
+    let mut table = render_table(report, wide, expect_isolated, color);
+    if let Some(c) = &report.coverage {
+        table.push_str(&classes(report, c));
+    }
     match outcome {
         ProbeOutcome::ClusterPoliciesNotEnforced => format!(
             "{}\n\n{table}",
@@ -383,6 +386,29 @@ fn render_table(report: &ProbeReport, wide: bool, expect_isolated: bool, color: 
     out
 }
 
+/// The coverage line and the classes, folded (a class of many shows its
+/// representatives and how many more it stands for).
+fn classes(report: &ProbeReport, c: &ns_policy_core::probe::Coverage) -> String {
+    let mut out = format!("{}.\n", c.line(report.mode == Mode::Live));
+    for (i, class) in report.classes.iter().enumerate() {
+        let shown: Vec<&str> = class.members.iter().take(3).map(String::as_str).collect();
+        let more = class.members.len().saturating_sub(shown.len());
+        out.push_str(&format!(
+            "  class {}: {} namespace(s) ({}{}), represented by {}\n",
+            i + 1,
+            class.members.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+            class.representatives.join(" and ")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,6 +462,8 @@ mod tests {
             enforced: Some(true),
             cluster_policies: Vec::new(),
             cluster_policies_enforced: None,
+            classes: Vec::new(),
+            coverage: None,
         };
         let text = render_table(&report, true, false, false);
         let lines: Vec<&str> = text.lines().collect();

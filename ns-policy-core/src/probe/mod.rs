@@ -15,6 +15,7 @@
 //! A [`Cell`] is one ordered pair of namespaces (client in `from`, server in
 //! `to`, same-namespace pairs included) and one port.
 
+mod classes;
 mod lifecycle;
 mod matrix;
 mod plan;
@@ -24,6 +25,7 @@ pub(crate) mod status;
 #[cfg(test)]
 mod tests;
 
+pub use classes::{classify, ClassReport, Classes, Coverage};
 pub use lifecycle::{run_deadline, run_state, RunState, DEADLINE_ANNOTATION};
 pub use matrix::{Cell, Matrix};
 pub use plan::{Explanations, ProbeIps, ProbeOptions, ProbePlan};

@@ -304,6 +304,13 @@ pub struct ProbeReport {
     /// without cluster policies, or when no such cell was observed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_policies_enforced: Option<bool>,
+    /// `--all`/`-l`: the classes the selected namespaces fall into (the
+    /// matrix holds their representatives).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<super::ClassReport>,
+    /// `--all`/`-l`: what the representatives stand for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<super::Coverage>,
 }
 
 /// A report as read from JSON/YAML, before its results are shaped into a
@@ -330,6 +337,10 @@ struct RawReport {
     cluster_policies: Vec<String>,
     #[serde(default)]
     cluster_policies_enforced: Option<bool>,
+    #[serde(default)]
+    classes: Vec<super::ClassReport>,
+    #[serde(default)]
+    coverage: Option<super::Coverage>,
 }
 
 impl TryFrom<RawReport> for ProbeReport {
@@ -353,6 +364,8 @@ impl TryFrom<RawReport> for ProbeReport {
             enforced: r.enforced,
             cluster_policies: r.cluster_policies,
             cluster_policies_enforced: r.cluster_policies_enforced,
+            classes: r.classes,
+            coverage: r.coverage,
         })
     }
 }
@@ -574,6 +587,8 @@ impl ProbeReport {
             enforced,
             cluster_policies: cluster_policies.to_vec(),
             cluster_policies_enforced,
+            classes: Vec::new(),
+            coverage: None,
         }
     }
 

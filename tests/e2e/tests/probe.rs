@@ -15,11 +15,17 @@ const PROBE_SELECTOR: &str =
 /// Namespaces made by the plugin: PSA restricted, quota, LimitRange, default
 /// deny both ways, same-namespace, DNS and ingress-controller allows.
 fn create(c: &Cluster, names: &[&str]) {
+    create_for(c, names, "probe");
+}
+
+/// [`create`] with another team label.
+fn create_for(c: &Cluster, names: &[&str], team: &str) {
+    let team = format!("team={team}");
     let mut args = vec!["create"];
     args.extend_from_slice(names);
     args.extend_from_slice(&[
         "--label",
-        "team=probe",
+        &team,
         "--label",
         "cost-center=cc-1",
         "--label",
@@ -510,4 +516,73 @@ fn pods_vanishing_while_the_run_waits_fail_it_fast() {
         started.elapsed(),
         stderr(&out)
     );
+}
+
+/// `probe -l`: namespaces of one shape are one class; one pair per pair of
+/// classes is observed, every cell predicted, and what each class stands
+/// for is in the report.
+#[test]
+fn probe_by_selector_observes_one_pair_per_class_pair() {
+    let Some(c) = cluster() else { return };
+    let team = unique_name("cls");
+    let names: Vec<String> = (0..4).map(|i| unique_name(&format!("cls{i}"))).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let _g = c.guard(&refs);
+    create_for(&c, &refs, &team);
+    // The last namespace admits everything on 8080: a class of its own.
+    let open = format!(
+        r#"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: open-8080, namespace: {}}}
+spec:
+  podSelector: {{}}
+  policyTypes: [Ingress]
+  ingress: [{{ports: [{{port: 8080}}]}}]
+"#,
+        names[3]
+    );
+    let applied = c.kubectl_stdin(&["apply", "-f", "-"], &open);
+    assert!(applied.status.success(), "{}", stderr(&applied));
+
+    let selector = format!("team={team}");
+    let out = c.plugin(&["probe", "-l", &selector, "-o", "json"]);
+    assert_eq!(code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let coverage = &report["coverage"];
+    assert_eq!(coverage["namespaces"], 4, "{report:#}");
+    assert_eq!(coverage["classes"], 2);
+    assert_eq!(coverage["classPairs"], 4);
+    assert_eq!(coverage["predictedCells"], 16);
+    let classes = report["classes"].as_array().unwrap();
+    let mut sizes: Vec<usize> = classes
+        .iter()
+        .map(|k| k["members"].as_array().unwrap().len())
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, [1, 3]);
+    // Two representatives of the class of three, one of the other: 3
+    // namespaces probed, 9 cells observed, as predicted.
+    assert_eq!(report["namespaces"].as_array().unwrap().len(), 3);
+    assert_eq!(report["summary"]["cells"], 9);
+    assert_eq!(report["summary"]["mismatches"], 0);
+    assert_eq!(report["enforced"], true);
+    // Into the open namespace from another class: its ingress admits, the
+    // client's egress deny blocks; observed as predicted.
+    let into_open: Vec<&Value> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["to"] == names[3].as_str() && r["from"] != names[3].as_str())
+        .collect();
+    assert_eq!(into_open.len(), 2);
+    assert!(
+        into_open.iter().all(|r| r["match"] == true
+            && r["explanation"]
+                .as_str()
+                .is_some_and(|e| e.contains("ingress allowed by") && e.contains("open-8080"))),
+        "{into_open:?}"
+    );
+    // Nothing left behind.
+    let left = c.kubectl_ok(&["get", "pods", "-A", "-l", PROBE_SELECTOR, "-o", "name"]);
+    assert!(!names.iter().any(|n| left.contains(n.as_str())), "{left}");
 }

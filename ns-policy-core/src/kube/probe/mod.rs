@@ -154,6 +154,30 @@ pub async fn load_evaluator(
     Ok(set.evaluator())
 }
 
+/// The namespaces matching `selector` (all without one; terminating ones
+/// left out) with every NetworkPolicy, cluster network policy and CNI
+/// policy of the cluster: what `probe --all` classifies and predicts.
+pub async fn load_inventory(
+    client: &Client,
+    selector: Option<&str>,
+) -> Result<Inventory, ProbeError> {
+    let namespaces = crate::kube::list::list_namespaces(client, selector).await?;
+    let np: Api<NetworkPolicy> = Api::all(client.clone());
+    let policies = list_pages(&np, Kind::NetworkPolicy, None, None).await?;
+    let ext = list_extensions(client, &Scope::Cluster).await?;
+    Ok(Inventory {
+        namespaces: namespaces
+            .into_iter()
+            .filter(|n| n.metadata.deletion_timestamp.is_none())
+            .map(Item::live)
+            .collect(),
+        network_policies: Access::Known(policies.into_iter().map(Item::live).collect()),
+        cluster_policies: ext.cluster_policies,
+        cni_policies: ext.cni_policies,
+        ..Default::default()
+    })
+}
+
 /// The whole live probe except cleanup: read policies, create pods, wait
 /// for them, predict with the pods' IPs, observe, report. Call
 /// [`cleanup`](fn@cleanup) afterwards whatever happens (also when this

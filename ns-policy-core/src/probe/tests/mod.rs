@@ -3,6 +3,7 @@
 //!
 //! This file holds the plan and NetworkPolicy fixtures the tests share.
 
+mod classes;
 mod lifecycle;
 mod plan;
 mod pods;
