@@ -783,3 +783,38 @@ fn offline_probe_by_classes_reports_what_each_representative_stands_for() {
     let (code, _, _) = run(&["probe", "-f", file, "--all", "pr-1"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn output_dir_writes_the_teams_app_project_beside_the_namespaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("gitops");
+    let baseline = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/baselines/bitvault.yaml"
+    );
+    let (code, _, err) = run(&[
+        "--baseline",
+        baseline,
+        "create",
+        "bv-app",
+        "bv-data",
+        "bv-platform",
+        "-L",
+        "team=vault,cost-center=cc-9,env=dev",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let project =
+        std::fs::read_to_string(out_dir.join("argocd/appproject-vault-dev.yaml")).unwrap();
+    assert!(project.contains("kind: AppProject"), "{project}");
+    assert!(project.contains("namespace: bv-app") && project.contains("namespace: bv-data"));
+    // The platform namespace is protected: no team project reaches it.
+    assert!(!project.contains("bv-platform"), "{project}");
+    assert!(
+        project.contains("clusterResourceWhitelist: []"),
+        "{project}"
+    );
+    let k = std::fs::read_to_string(out_dir.join("argocd/kustomization.yaml")).unwrap();
+    assert!(k.contains("appproject-vault-dev.yaml"), "{k}");
+}
