@@ -93,11 +93,11 @@ pub struct LiveOptions {
 }
 
 impl LiveOptions {
-    /// Defaults (8 parallel connections, 2 s connect timeout, mismatches
+    /// Defaults (32 parallel connections, 2 s connect timeout, mismatches
     /// retried every second for 8 s) with the given deadline.
     pub fn with_deadline(deadline: Instant) -> Self {
         LiveOptions {
-            concurrency: 8,
+            concurrency: 32,
             connect_timeout: Duration::from_secs(2),
             retry_window: Duration::from_secs(8),
             retry_interval: Duration::from_secs(1),
