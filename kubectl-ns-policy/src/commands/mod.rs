@@ -118,17 +118,7 @@ pub(crate) fn target(g: &Global) -> Target {
 }
 
 pub(crate) async fn connect(g: &Global, p: &Printer) -> Result<Cluster> {
-    let target = Target {
-        kubeconfig: g.kubeconfig.clone(),
-        context: g.context.clone(),
-        cluster: g.cluster.clone(),
-        user: g.user.clone(),
-        request_timeout: g.request_timeout,
-        impersonate: g.impersonate.clone(),
-        impersonate_groups: g.impersonate_groups.clone(),
-        impersonate_uid: g.impersonate_uid.clone(),
-    };
-    let cluster = cluster::connect(&target).await?;
+    let cluster = cluster::connect(&target(g)).await?;
     p.verbose(format!(
         "connected to {} (context {})",
         cluster.server, cluster.context

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use ns_policy_core::baseline::Baseline;
 use ns_policy_core::kube::probe::{self as live, LiveOptions, ProbeError};
 use ns_policy_core::names::{parse_labels, validate_namespace_name};
-use ns_policy_core::netpol::Protocol;
+use ns_policy_core::netpol::{Evaluator, Protocol};
 use ns_policy_core::probe::{
     new_run_id, offline_evaluator, ProbeEvent, ProbeIps, ProbeOptions, ProbeOutcome, ProbePlan,
     ProbeReport,
@@ -64,6 +65,7 @@ async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
         None => None,
     };
     let offline = !args.files.is_empty();
+    let shutdown = (!offline).then(Shutdown::listen);
     let (set, cluster) = if offline {
         (super::load_manifests(g, &args.files, p)?, None)
     } else {
@@ -94,7 +96,7 @@ async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
         );
     }
     // Every cell predicted; the classes checked against that prediction.
-    let all = build_plan_for(g, args, names.clone(), offline)?;
+    let all = build_plan_for(&baseline, args, names.clone(), offline)?;
     let evaluator = offline_evaluator(&all, &set)?.with_pod_cidrs(args.pod_cidrs.clone());
     let prediction = all.predict(&evaluator, &ProbeIps::default());
     let mut classes = ns_policy_core::probe::classify(&names, &set);
@@ -111,7 +113,7 @@ async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
         coverage.classes,
         reps.len()
     ));
-    let plan = build_plan_for(g, args, reps, offline)?;
+    let plan = build_plan_for(&baseline, args, reps, offline)?;
     let with_classes = |mut report: ProbeReport| {
         report.classes = classes.report(&names);
         report.coverage = Some(coverage.clone());
@@ -126,23 +128,37 @@ async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
             ));
             finish(args, &report, p)
         }
-        Some(_) => run_live_with(g, args, &plan, p, Some(&with_classes)).await,
+        // The evaluator already holds every namespace and policy read.
+        Some(cluster) => {
+            // Listening since before the cluster was read.
+            let shutdown = shutdown.unwrap_or_else(Shutdown::listen);
+            run_live_with(
+                args,
+                &plan,
+                p,
+                shutdown,
+                &cluster.client,
+                &evaluator,
+                Some(&with_classes),
+            )
+            .await
+        }
     }
 }
 
 /// Validates every flag (before anything touches the cluster).
 fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
-    build_plan_for(g, args, args.names.clone(), !args.files.is_empty())
+    let baseline = super::load_baseline(g)?;
+    build_plan_for(&baseline, args, args.names.clone(), !args.files.is_empty())
 }
 
 /// [`build_plan`] for the namespaces `names`.
 fn build_plan_for(
-    g: &Global,
+    baseline: &Baseline,
     args: &ProbeArgs,
     names: Vec<String>,
     offline: bool,
 ) -> Result<ProbePlan> {
-    let baseline = super::load_baseline(g)?;
     let ports = if args.ports.is_empty() {
         baseline.spec.probe.ports.clone()
     } else {
@@ -192,30 +208,33 @@ async fn run_live(
     plan: &ProbePlan,
     p: &Printer,
 ) -> Result<ExitStatus> {
-    run_live_with(g, args, plan, p, None).await
+    let shutdown = Shutdown::listen();
+    let cluster = super::connect(g, p).await?;
+    // Namespaces must exist; read them and their policies before creating anything.
+    let evaluator = live::load_evaluator(&cluster.client, plan.namespaces()).await?;
+    run_live_with(args, plan, p, shutdown, &cluster.client, &evaluator, None).await
 }
 
-/// [`run_live`], the report passed through `amend` before it is printed.
+/// [`run_live`] with the policies already read into `evaluator`, the
+/// report passed through `amend` before it is printed.
 async fn run_live_with(
-    g: &Global,
     args: &ProbeArgs,
     plan: &ProbePlan,
     p: &Printer,
+    shutdown: Shutdown,
+    client: &kube::Client,
+    evaluator: &Evaluator,
     amend: Option<&dyn Fn(ProbeReport) -> ProbeReport>,
 ) -> Result<ExitStatus> {
     let printer = *p;
     let progress = move |e: &ProbeEvent| printer.step(output::probe::event(e));
-    let shutdown = Shutdown::listen();
-    let cluster = super::connect(g, p).await?;
-    let client = cluster.client.clone();
-    // Namespaces must exist; read them and their policies before creating anything.
-    let evaluator = live::load_evaluator(&client, plan.namespaces()).await?;
+    let client = client.clone();
     let opts = LiveOptions::with_deadline(Instant::now() + args.timeout);
 
     let ended = tokio::select! {
         r = tokio::time::timeout(
             args.timeout + BACKSTOP,
-            live::run(&client, plan, &evaluator, &opts, &progress),
+            live::run(&client, plan, evaluator, &opts, &progress),
         ) => match r {
             Ok(r) => Ended::Done(Box::new(r)),
             Err(_) => Ended::TimedOut,

@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 use crate::plan::{Action, ApplyOptions, ObjectResult};
 use crate::render::argocd::{app_projects, project_of, Member};
 
-fn resource() -> ApiResource {
+/// The AppProject API resource (not in the kinds table: a CRD).
+pub(crate) fn resource() -> ApiResource {
     ApiResource {
         group: argocd::GROUP.into(),
         version: argocd::VERSION.into(),
@@ -25,7 +26,8 @@ fn resource() -> ApiResource {
     }
 }
 
-const RESOURCE: &str = "appprojects.argoproj.io";
+/// `appprojects.argoproj.io`, as errors name it.
+pub(crate) const RESOURCE: &str = "appprojects.argoproj.io";
 
 /// True when the cluster serves `argoproj.io/v1alpha1` AppProjects.
 pub async fn served(client: &Client) -> Result<bool> {

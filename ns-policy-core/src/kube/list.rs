@@ -227,12 +227,9 @@ pub async fn collect(
 /// Lists the Argo CD AppProjects of every namespace. Not served (Argo CD
 /// is not installed) or refused: `Forbidden`, saying which.
 pub async fn list_app_projects(client: &Client) -> Result<Listing<AppProject>> {
-    use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
-    let gvk = GroupVersionKind::gvk(argocd::GROUP, argocd::VERSION, argocd::KIND);
-    let ar = ApiResource::from_gvk_with_plural(&gvk, argocd::PLURAL);
-    let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
-    let resource = format!("{}.{}", argocd::PLURAL, argocd::GROUP);
-    match list_pages_of(&api, &resource, None, None).await {
+    use kube::api::DynamicObject;
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), &super::argocd::resource());
+    match list_pages_of(&api, super::argocd::RESOURCE, None, None).await {
         Ok(items) => {
             let mut out = Vec::with_capacity(items.len());
             for o in items {

@@ -424,19 +424,7 @@ impl Evaluator {
         endpoint.push_str(&pod.namespace);
         endpoint.push('/');
         endpoint.push_str(&pod.name);
-        let mut v = DirectionVerdict {
-            direction,
-            endpoint,
-            applicable: true,
-            isolated: false,
-            isolating_policies: Vec::new(),
-            allowed_by: Vec::new(),
-            allowed: true,
-            decision: Decision::Allow,
-            cluster_rule: None,
-            passed: Vec::new(),
-            unknown: None,
-        };
+        let mut v = DirectionVerdict::allowed(direction, endpoint, true);
         if !self.unreadable.is_empty() {
             v.decision = Decision::Unknown;
             v.allowed = false;

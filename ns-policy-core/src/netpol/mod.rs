@@ -384,10 +384,15 @@ pub struct DirectionVerdict {
 
 impl DirectionVerdict {
     fn not_applicable(direction: Direction, endpoint: &Endpoint) -> Self {
+        Self::allowed(direction, endpoint.to_string(), false)
+    }
+
+    /// Allowed so far, nothing isolating it yet.
+    fn allowed(direction: Direction, endpoint: String, applicable: bool) -> Self {
         DirectionVerdict {
             direction,
-            endpoint: endpoint.to_string(),
-            applicable: false,
+            endpoint,
+            applicable,
             isolated: false,
             isolating_policies: Vec::new(),
             allowed_by: Vec::new(),
