@@ -21,10 +21,17 @@ pub(super) const PROBE_UID: i64 = 65532;
 pub(super) const CPU_REQUEST: &str = "10m";
 /// memory request of each probe container.
 pub(super) const MEMORY_REQUEST: &str = "16Mi";
-/// cpu limit of each probe container.
+/// cpu limit of each server container.
 pub(super) const CPU_LIMIT: &str = "100m";
-/// memory limit of each probe container.
+/// memory limit of each server container.
 pub(super) const MEMORY_LIMIT: &str = "64Mi";
+/// cpu limit of the client container: the live runner starts up to eight
+/// `agnhost connect` processes in it at once (about 30 ms of cpu each); at
+/// 100m they would queue for seconds and eat into their own connect
+/// timeout.
+pub(super) const CLIENT_CPU_LIMIT: &str = "500m";
+/// memory limit of the client container (eight Go processes at once).
+pub(super) const CLIENT_MEMORY_LIMIT: &str = "128Mi";
 /// Name of the client pod's container.
 pub(crate) const CLIENT_CONTAINER: &str = "client";
 /// Seconds added to the run timeout for `activeDeadlineSeconds` (a backstop
@@ -42,7 +49,7 @@ pub(super) fn port_name(protocol: Protocol, port: u16) -> String {
     format!("{}-{port}", protocol.as_str().to_ascii_lowercase())
 }
 
-fn resources() -> ResourceRequirements {
+fn resources(cpu_limit: &str, memory_limit: &str) -> ResourceRequirements {
     let map = |cpu: &str, mem: &str| {
         BTreeMap::from([
             ("cpu".to_string(), Quantity(cpu.to_string())),
@@ -51,7 +58,7 @@ fn resources() -> ResourceRequirements {
     };
     ResourceRequirements {
         requests: Some(map(CPU_REQUEST, MEMORY_REQUEST)),
-        limits: Some(map(CPU_LIMIT, MEMORY_LIMIT)),
+        limits: Some(map(cpu_limit, memory_limit)),
         ..Default::default()
     }
 }
@@ -76,14 +83,19 @@ fn container_security() -> SecurityContext {
     }
 }
 
-fn container(name: String, image: &str, args: Vec<String>) -> Container {
+fn container(
+    name: String,
+    image: &str,
+    args: Vec<String>,
+    resources: ResourceRequirements,
+) -> Container {
     Container {
         name,
         image: Some(image.to_string()),
         image_pull_policy: Some("IfNotPresent".to_string()),
         command: Some(vec!["/agnhost".to_string()]),
         args: Some(args),
-        resources: Some(resources()),
+        resources: Some(resources),
         security_context: Some(container_security()),
         // A server that cannot listen (SCTP without kernel support) says
         // why in its last log line: make that the termination message.
@@ -148,7 +160,12 @@ pub(crate) fn server_pod(plan: &ProbePlan, namespace: &str) -> Pod {
                     format!("--port={port}"),
                 ],
             };
-            let mut c = container(server_container_name(port), plan.image(), args);
+            let mut c = container(
+                server_container_name(port),
+                plan.image(),
+                args,
+                resources(CPU_LIMIT, MEMORY_LIMIT),
+            );
             if protocol == Protocol::Sctp {
                 c.env = Some(vec![EnvVar {
                     name: format!("SERVE_SCTP_PORT_{port}"),
@@ -201,6 +218,7 @@ pub(crate) fn client_pod(plan: &ProbePlan, namespace: &str) -> Pod {
         CLIENT_CONTAINER.to_string(),
         plan.image(),
         vec!["pause".to_string()],
+        resources(CLIENT_CPU_LIMIT, CLIENT_MEMORY_LIMIT),
     );
     pod(plan, namespace, Role::Client, vec![c])
 }
@@ -259,9 +277,8 @@ pub(crate) fn fit_resources(
                 request = request.max(min);
             }
             if let Some(ratio) = bound(|i| i.max_limit_request_ratio.as_ref(), resource, false) {
-                if Q::parse("1").is_ok_and(|one| ratio >= one) && limit > request {
-                    // Keep it simple and always valid: limit = request.
-                    limit = request.clone();
+                if let Some(most) = scaled(&request, &ratio, resource) {
+                    limit = limit.min(most);
                 }
             }
             limit = limit.max(request.clone());
@@ -276,4 +293,26 @@ pub(crate) fn fit_resources(
             }
         }
     }
+}
+
+/// `request × ratio`, rounded down to a whole millicore (cpu) or byte
+/// (memory), never below the request: the largest limit a LimitRange's
+/// `maxLimitRequestRatio` admits. `None` for a ratio below 1 (no limit
+/// fits; the API server says so).
+fn scaled(
+    request: &crate::quantity::Quantity,
+    ratio: &crate::quantity::Quantity,
+    resource: &str,
+) -> Option<crate::quantity::Quantity> {
+    let r = ratio.as_f64();
+    if r < 1.0 {
+        return None;
+    }
+    let text = if resource == "cpu" {
+        format!("{}m", (request.as_f64() * r * 1000.0).floor() as i64)
+    } else {
+        format!("{}", (request.as_f64() * r).floor() as i64)
+    };
+    let q = crate::quantity::Quantity::parse(&text).ok()?;
+    Some(q.max(request.clone()))
 }

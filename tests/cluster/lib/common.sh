@@ -16,6 +16,8 @@ NETPOL_API_VERSION=v0.3.0       # sigs.k8s.io/network-policy-api: ClusterNetwork
 NETPOL_API_V1ALPHA1_VERSION=v0.1.7  # the last release with AdminNetworkPolicy/BaselineAdminNetworkPolicy (v1alpha1)
 ARGOCD_VERSION=v3.1.0            # github.com/argoproj/argo-cd/v3: manifests/crds/appproject-crd.yaml
 AGNHOST_IMAGE=registry.k8s.io/e2e-test-images/agnhost:${AGNHOST_IMAGE_VERSION}
+# agnhost alone, no shell: proves `probe --image` works with such images.
+AGNHOST_NOSHELL_IMAGE=localhost/ns-policy-test/agnhost-noshell:${AGNHOST_IMAGE_VERSION}
 # Bump when the build recipe changes, so cached binaries/images are rebuilt.
 BUILD_RECIPE=3
 

@@ -59,11 +59,16 @@ build_images() {
     root=$(mktemp -d "$IMAGES/.root.XXXXXX"); make_rootfs_base "$root"; cp "$BIN/agnhost" "$root/agnhost"
     make_image "$IMAGES/agnhost.tar" "$AGNHOST_IMAGE" "$root" '["/agnhost"]' '["pause"]'; rm -rf "$root"
   fi
+  if ! image_fresh "$IMAGES/agnhost-noshell.tar" "$BIN/agnhost" "${CLUSTER_SOURCES[@]}"; then
+    log "building image $AGNHOST_NOSHELL_IMAGE"
+    root=$(mktemp -d "$IMAGES/.root.XXXXXX"); mkdir -p "$root/tmp"; chmod 1777 "$root/tmp"; cp "$BIN/agnhost" "$root/agnhost"
+    make_image "$IMAGES/agnhost-noshell.tar" "$AGNHOST_NOSHELL_IMAGE" "$root" '["/agnhost"]' '["pause"]'; rm -rf "$root"
+  fi
 }
 
 import_images() {
   local t
-  for t in pause busybox agnhost; do
+  for t in pause busybox agnhost agnhost-noshell; do
     ctr -n k8s.io -a "$CONTAINERD_SOCK" images import --platform linux/amd64 "$IMAGES/$t.tar" >/dev/null \
       || { log "image import of $t failed"; return 1; }
   done

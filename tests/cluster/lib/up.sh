@@ -79,6 +79,9 @@ cmd_up() {
   [[ $EUID -eq 0 ]] || die "must run as root"
   if [[ -d $RUN ]] && healthy; then
     log "cluster already up and healthy"
+    # Images added or rebuilt since it came up (cheap when nothing changed).
+    build_images
+    import_images || fail containerd "image import failed"
     install_crds
     echo "KUBECONFIG=$ADMIN_KUBECONFIG"
     return 0

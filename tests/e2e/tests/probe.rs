@@ -145,6 +145,68 @@ fn namespaces_made_by_create_are_isolated_from_each_other() {
     assert!(table.contains("policy enforcement: confirmed"), "{table}");
 }
 
+/// Every cell of `report`, as (from, to, port) -> (expected, observed).
+fn cells(report: &Value) -> Vec<(String, String, u64, String, String)> {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["from"].as_str().unwrap_or("?").to_string(),
+                r["to"].as_str().unwrap_or("?").to_string(),
+                r["port"].as_u64().unwrap_or(0),
+                r["expected"].as_str().unwrap_or("?").to_string(),
+                r["observed"].as_str().unwrap_or("?").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn more_targets_than_one_exec_tries_are_all_observed_with_the_right_verdicts() {
+    let Some(c) = cluster() else { return };
+    let names: Vec<String> = (0..3)
+        .map(|i| unique_name(&format!("e2e-batch{i}")))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let _g = c.guard(&refs);
+    create(&c, &refs);
+    // 3 namespaces × 4 ports: 12 targets per client, two execs each.
+    let mut args = refs.clone();
+    args.extend_from_slice(&["--port", "8080,8081,8082,8083"]);
+    let (rc, report, log) = probe_json(&c, &args);
+    assert_eq!(rc, 0, "{log}");
+    let all = cells(&report);
+    assert_eq!(all.len(), 36, "{log}");
+    for (from, to, port, expected, observed) in &all {
+        let want = if from == to { "allow" } else { "deny" };
+        assert_eq!(
+            (expected.as_str(), observed.as_str()),
+            (want, want),
+            "{from} -> {to}:{port}: {log}"
+        );
+    }
+    assert_eq!(report["summary"]["errors"], 0, "{log}");
+}
+
+#[test]
+fn an_image_without_a_shell_is_probed_one_exec_per_cell() {
+    let Some(c) = cluster() else { return };
+    let a = unique_name("e2e-noshell-a");
+    let b = unique_name("e2e-noshell-b");
+    let _g = c.guard(&[&a, &b]);
+    create(&c, &[&a, &b]);
+    let image = "localhost/ns-policy-test/agnhost-noshell:2.53";
+    let (rc, report, log) = probe_json(&c, &[&a, &b, "--image", image]);
+    assert_eq!(rc, 0, "{log}");
+    assert_eq!(cell(&report, &a, &b), ("deny", "deny"), "{log}");
+    assert_eq!(cell(&report, &a, &a), ("allow", "allow"), "{log}");
+    assert_eq!(cell(&report, &b, &b), ("allow", "allow"), "{log}");
+    assert_eq!(report["summary"]["errors"], 0, "{log}");
+    assert_eq!(probe_pods(&c, &[&a, &b]), Vec::<String>::new());
+}
+
 #[test]
 fn an_allow_policy_flips_exactly_the_expected_cell() {
     let Some(c) = cluster() else { return };

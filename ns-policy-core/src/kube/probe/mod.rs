@@ -77,7 +77,8 @@ pub enum ProbeError {
 /// Tuning of the live run.
 #[derive(Clone, Debug)]
 pub struct LiveOptions {
-    /// Connections in flight at once.
+    /// Execs in flight at once (each tries up to 8 connections at once
+    /// from its client pod).
     pub concurrency: usize,
     /// `agnhost connect --timeout`.
     pub connect_timeout: Duration,
@@ -93,7 +94,7 @@ pub struct LiveOptions {
 }
 
 impl LiveOptions {
-    /// Defaults (32 parallel connections, 2 s connect timeout, mismatches
+    /// Defaults (32 parallel execs, 2 s connect timeout, mismatches
     /// retried every second for 8 s) with the given deadline.
     pub fn with_deadline(deadline: Instant) -> Self {
         LiveOptions {
@@ -101,7 +102,7 @@ impl LiveOptions {
             connect_timeout: Duration::from_secs(2),
             retry_window: Duration::from_secs(8),
             retry_interval: Duration::from_secs(1),
-            poll_interval: Duration::from_millis(500),
+            poll_interval: Duration::from_millis(250),
             deadline,
         }
     }

@@ -172,7 +172,10 @@ fn probe_pods_fit_a_limit_range_minimum_maximum_and_ratio() {
     let r = pod.spec.unwrap().containers[0].resources.clone().unwrap();
     let (req, lim) = (r.requests.unwrap(), r.limits.unwrap());
     assert_eq!(req["cpu"].0, "50m");
-    assert_eq!(lim["cpu"].0, "50m", "the ratio is kept by limit = request");
+    assert_eq!(
+        lim["cpu"].0, "100m",
+        "the limit is cut to request × maxLimitRequestRatio, not to the request"
+    );
     // max below min is not ours to fix: the request is clamped to max.
     assert_eq!(req["memory"].0, "100Mi");
     assert_eq!(lim["memory"].0, "100Mi");
@@ -181,4 +184,45 @@ fn probe_pods_fit_a_limit_range_minimum_maximum_and_ratio() {
     let before = pod.clone();
     fit_resources(&mut pod, &[]);
     assert_eq!(pod, before);
+}
+
+#[test]
+fn a_fractional_limit_request_ratio_cuts_the_limit_to_the_largest_admitted_value() {
+    let p = plan(&["a"], &[80]);
+    let lr: k8s_openapi::api::core::v1::LimitRange = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "l", "namespace": "a"},
+        "spec": {"limits": [{"type": "Container",
+            "maxLimitRequestRatio": {"cpu": "1500m", "memory": "1.5"}}]}
+    }))
+    .unwrap();
+    let mut pod = client_pod(&p, "a");
+    fit_resources(&mut pod, &[lr]);
+    let r = pod.spec.unwrap().containers[0].resources.clone().unwrap();
+    let (req, lim) = (r.requests.unwrap(), r.limits.unwrap());
+    assert_eq!(req["cpu"].0, "10m");
+    assert_eq!(lim["cpu"].0, "15m");
+    assert_eq!(req["memory"].0, "16Mi");
+    // 16Mi × 1.5 in bytes.
+    assert_eq!(lim["memory"].0, (16 * 1024 * 1024 * 3 / 2).to_string());
+}
+
+#[test]
+fn the_client_has_room_for_a_batch_of_connects_and_the_server_stays_small() {
+    let p = plan(&["a"], &[80]);
+    let client = client_pod(&p, "a").spec.unwrap().containers[0]
+        .resources
+        .clone()
+        .unwrap()
+        .limits
+        .unwrap();
+    assert_eq!(client["cpu"].0, "500m");
+    assert_eq!(client["memory"].0, "128Mi");
+    let server = server_pod(&p, "a").spec.unwrap().containers[0]
+        .resources
+        .clone()
+        .unwrap()
+        .limits
+        .unwrap();
+    assert_eq!(server["cpu"].0, "100m");
+    assert_eq!(server["memory"].0, "64Mi");
 }
