@@ -318,7 +318,7 @@ pub(crate) struct AuditArgs {
 /// `probe`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  kubectl ns-policy probe pr-123 pr-456\n  kubectl ns-policy probe staging prod --port 8080,8443 --expect-isolated\n  kubectl ns-policy probe app-ns data-ns --port 5432 --client-label role=api --server-label app=postgres\n  kubectl ns-policy probe platform --target 10.0.0.1:443\n  kubectl ns-policy probe pr-1 pr-2 -f manifests/ -o json\n  kubectl ns-policy probe --cleanup"
+    after_help = "Examples:\n  kubectl ns-policy probe pr-123 pr-456\n  kubectl ns-policy probe staging prod --port 8080,8443 --expect-isolated\n  kubectl ns-policy probe app-ns data-ns --port 5432 --client-label role=api --server-label app=postgres\n  kubectl ns-policy probe platform --target 10.0.0.1:443\n  kubectl ns-policy probe pr-1 pr-2 -f manifests/ -o json\n  kubectl ns-policy probe --cleanup\n  kubectl ns-policy probe --all --install-schedule \"*/30 * * * *\" --schedule-image registry.example.com/kubectl-ns-policy:v0.1.0\n  kubectl ns-policy probe --last\n  kubectl ns-policy probe --uninstall-schedule"
 )]
 pub(crate) struct ProbeArgs {
     /// Namespaces to probe (at least two, or one for same-namespace traffic only).
@@ -381,6 +381,27 @@ pub(crate) struct ProbeArgs {
     /// With --cleanup: also delete the pods of runs that may still be in progress.
     #[arg(long, requires = "cleanup")]
     pub force: bool,
+    /// Install a CronJob that runs this probe (the namespaces, --all or -l, and the flags given) on a cron schedule, e.g. "*/30 * * * *", in --schedule-namespace with a least-privilege ServiceAccount; each run stores its report (see --last) and emits a Warning Event on a mismatch, non-enforcement or error.
+    #[arg(long, value_name = "CRON", conflicts_with_all = ["files", "cleanup", "store_report"])]
+    pub install_schedule: Option<String>,
+    /// Image of the scheduled runs: one holding kubectl-ns_policy on its PATH (required with --install-schedule; `tests/cluster/cluster.sh plugin-image` builds one for the local cluster).
+    #[arg(long, value_name = "IMAGE", requires = "install_schedule")]
+    pub schedule_image: Option<String>,
+    /// With --install-schedule: none: install; client: print the objects; server: server-side dry run.
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, default_missing_value = "client", require_equals = true, requires = "install_schedule")]
+    pub dry_run: DryRun,
+    /// Remove everything --install-schedule installed: the CronJob, its Jobs and pods, probe pods of scheduled runs, the stored report, Events, RBAC, and the namespace if the install created it.
+    #[arg(long, conflicts_with_all = ["names", "namespace", "all", "selector", "files", "cleanup", "install_schedule", "store_report", "last"])]
+    pub uninstall_schedule: bool,
+    /// Print the report of the latest scheduled run (in any -o format) and exit with that run's exit code.
+    #[arg(long, conflicts_with_all = ["names", "namespace", "all", "selector", "files", "cleanup", "install_schedule", "store_report"])]
+    pub last: bool,
+    /// Namespace of the schedule (its CronJob, ServiceAccount and stored reports).
+    #[arg(long, value_name = "NAME", default_value = ns_policy_core::probe::schedule::DEFAULT_NAMESPACE)]
+    pub schedule_namespace: String,
+    /// Store this run's report in --schedule-namespace and emit a Warning Event unless it passed (what scheduled runs do).
+    #[arg(long, conflicts_with_all = ["files", "cleanup"])]
+    pub store_report: bool,
 }
 
 /// `--protocol`.

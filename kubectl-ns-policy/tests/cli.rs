@@ -818,3 +818,93 @@ fn output_dir_writes_the_teams_app_project_beside_the_namespaces() {
     let k = std::fs::read_to_string(out_dir.join("argocd/kustomization.yaml")).unwrap();
     assert!(k.contains("appproject-vault-dev.yaml"), "{k}");
 }
+
+#[test]
+fn install_schedule_dry_run_prints_the_objects_and_bad_input_is_exit_2() {
+    let image = "registry.example.com/kubectl-ns-policy:v1";
+    let (code, out, err) = run(&[
+        "probe",
+        "pr-1",
+        "pr-2",
+        "--port",
+        "8080,9090",
+        "--install-schedule",
+        "*/30 * * * *",
+        "--schedule-image",
+        image,
+        "--dry-run=client",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for want in [
+        "kind: Namespace",
+        "pod-security.kubernetes.io/enforce: restricted",
+        "kind: ClusterRole",
+        "pods/exec",
+        "kind: CronJob",
+        "schedule: '*/30 * * * *'",
+        "concurrencyPolicy: Forbid",
+        "--store-report",
+        "--port=8080,9090",
+        image,
+    ] {
+        assert!(out.contains(want), "{want} missing:\n{out}");
+    }
+    assert!(!out.contains("secrets"), "{out}");
+
+    for (args, needle) in [
+        (
+            vec![
+                "probe",
+                "a",
+                "--install-schedule",
+                "* * *",
+                "--schedule-image",
+                image,
+            ],
+            "\"* * *\"",
+        ),
+        (
+            vec!["probe", "a", "--install-schedule", "@daily"],
+            "--schedule-image",
+        ),
+        (
+            vec![
+                "probe",
+                "--install-schedule",
+                "@daily",
+                "--schedule-image",
+                image,
+            ],
+            "--all",
+        ),
+        (
+            vec![
+                "probe",
+                "a",
+                "--install-schedule",
+                "@daily",
+                "--schedule-image",
+                "bad image",
+            ],
+            "\"bad image\"",
+        ),
+        (
+            vec![
+                "probe",
+                "a",
+                "--install-schedule",
+                "@daily",
+                "--schedule-image",
+                image,
+                "--schedule-namespace",
+                "Bad_NS",
+            ],
+            "Bad_NS",
+        ),
+        (vec!["probe", "a", "--last"], "cannot be used with"),
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}

@@ -43,6 +43,10 @@ pub enum ValueKind {
     Boolean,
     /// A `{variable}` template of the baseline.
     Template,
+    /// A cron schedule (`*/30 * * * *`).
+    Schedule,
+    /// A container image reference.
+    Image,
 }
 
 /// One value that breaks the rule for its kind, and why. Its message names

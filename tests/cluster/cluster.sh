@@ -6,6 +6,9 @@
 #   tests/cluster/cluster.sh down     stop everything by PID, remove all state/rules/interfaces
 #   tests/cluster/cluster.sh status   show components; exit 0 only if up and healthy
 #   tests/cluster/cluster.sh build    only build/cache binaries and images
+#   tests/cluster/cluster.sh plugin-image [BINARY]
+#                                     image of the plugin (newest target/ build by
+#                                     default) for `probe --install-schedule`; prints its name
 #
 # The work is done by the parts in lib/ (README.md says which holds what),
 # sourced from this script's own directory, so it runs from any cwd.
@@ -13,6 +16,7 @@ set -euo pipefail
 
 SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
 CLUSTER_LIB=${SCRIPT%/*}/lib
+REPO_ROOT=$(readlink -f "${SCRIPT%/*}/../..")
 # Everything the images are built by: they are rebuilt when one is newer.
 CLUSTER_SOURCES=("$SCRIPT" "$CLUSTER_LIB"/*.sh)
 
@@ -41,5 +45,6 @@ case "${1:-}" in
   build) with_lock cmd_build ;;
   build-kube) build_kube ;;
   build-kube-router) build_kube_router ;;
-  *) echo "usage: $0 up|down|status|build" >&2; exit 2 ;;
+  plugin-image) with_lock plugin_image "${2:-}" ;;
+  *) echo "usage: $0 up|down|status|build|plugin-image [BINARY]" >&2; exit 2 ;;
 esac

@@ -7,6 +7,7 @@ mod create;
 mod diff;
 mod gc;
 mod probe;
+mod probe_schedule;
 
 use anyhow::Result;
 use ns_policy_core::baseline::Baseline;

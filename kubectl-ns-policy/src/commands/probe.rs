@@ -29,6 +29,15 @@ pub(super) async fn run(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<Exi
     if args.cleanup {
         return run_cleanup(g, args, p).await;
     }
+    if args.install_schedule.is_some() {
+        return super::probe_schedule::install(g, args, p).await;
+    }
+    if args.uninstall_schedule {
+        return super::probe_schedule::uninstall(g, args, p).await;
+    }
+    if args.last {
+        return super::probe_schedule::last(g, args, p).await;
+    }
     if args.all || args.selector.is_some() {
         return run_classes(g, args, p).await;
     }
@@ -153,7 +162,7 @@ fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
 }
 
 /// [`build_plan`] for the namespaces `names`.
-fn build_plan_for(
+pub(super) fn build_plan_for(
     baseline: &Baseline,
     args: &ProbeArgs,
     names: Vec<String>,
@@ -285,36 +294,50 @@ async fn run_live_with(
             p.status(format!("{how}: probe run {} stopped", plan.run_id()));
             Ok(ExitStatus::Interrupted)
         }
-        Ended::TimedOut => anyhow::bail!(
-            "probe timed out after {}s (raise --timeout)",
-            args.timeout.as_secs()
-        ),
+        Ended::TimedOut => {
+            let e = anyhow::anyhow!(
+                "probe timed out after {}s (raise --timeout)",
+                args.timeout.as_secs()
+            );
+            if args.store_report {
+                super::probe_schedule::store(&client, args, p, Err(&e)).await?;
+            }
+            Err(e)
+        }
         Ended::Done(done) => match *done {
-            Err(e) => Err(e).with_context(|| {
-                format!(
+            Err(e) => {
+                let e = anyhow::Error::new(e).context(format!(
                     "probing {} (run {})",
                     plan.namespaces().join(", "),
                     plan.run_id()
-                )
-            }),
+                ));
+                if args.store_report {
+                    super::probe_schedule::store(&client, args, p, Err(&e)).await?;
+                }
+                Err(e)
+            }
             Ok(report) => {
                 let report = match amend {
                     Some(f) => f(report),
                     None => report,
                 };
                 let code = finish(args, &report, p)?;
-                Ok(if cleanup_error.is_some() && code == ExitStatus::Ok {
+                let code = if cleanup_error.is_some() && code == ExitStatus::Ok {
                     ExitStatus::Error
                 } else {
                     code
-                })
+                };
+                if args.store_report {
+                    super::probe_schedule::store(&client, args, p, Ok((&report, code))).await?;
+                }
+                Ok(code)
             }
         },
     }
 }
 
 /// Prints the report and returns the exit code.
-fn finish(args: &ProbeArgs, report: &ProbeReport, p: &Printer) -> Result<ExitStatus> {
+pub(super) fn finish(args: &ProbeArgs, report: &ProbeReport, p: &Printer) -> Result<ExitStatus> {
     let outcome = report.outcome(args.expect_isolated);
     match args.output {
         ProbeFormat::Json => p.data(&output::json(report))?,

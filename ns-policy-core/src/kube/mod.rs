@@ -13,6 +13,7 @@ pub mod netpol;
 pub mod probe;
 pub mod psa;
 pub(crate) mod retry;
+pub mod schedule;
 
 use ::kube::core::ApiResource;
 

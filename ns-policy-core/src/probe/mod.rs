@@ -21,6 +21,7 @@ mod matrix;
 mod plan;
 mod pods;
 mod report;
+pub mod schedule;
 pub(crate) mod status;
 #[cfg(test)]
 mod tests;

@@ -63,7 +63,10 @@ fn resources(cpu_limit: &str, memory_limit: &str) -> ResourceRequirements {
     }
 }
 
-fn container_security() -> SecurityContext {
+/// The container security context of Pod Security `restricted` (non-root
+/// as [`PROBE_UID`], no privilege escalation, no capabilities, read-only
+/// root, RuntimeDefault seccomp): the probe pods' and the schedule's.
+pub(crate) fn container_security() -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(false),
         capabilities: Some(Capabilities {
@@ -104,6 +107,20 @@ fn container(
     }
 }
 
+/// The pod security context of Pod Security `restricted`.
+pub(crate) fn pod_security() -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(PROBE_UID),
+        run_as_group: Some(PROBE_UID),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".to_string(),
+            localhost_profile: None,
+        }),
+        ..Default::default()
+    }
+}
+
 fn pod(plan: &ProbePlan, namespace: &str, role: Role, containers: Vec<Container>) -> Pod {
     let deadline = i64::try_from(plan.timeout().as_secs()).unwrap_or(i64::MAX / 2);
     Pod {
@@ -120,16 +137,7 @@ fn pod(plan: &ProbePlan, namespace: &str, role: Role, containers: Vec<Container>
             enable_service_links: Some(false),
             termination_grace_period_seconds: Some(0),
             active_deadline_seconds: Some(deadline.saturating_add(DEADLINE_MARGIN_SECS)),
-            security_context: Some(PodSecurityContext {
-                run_as_non_root: Some(true),
-                run_as_user: Some(PROBE_UID),
-                run_as_group: Some(PROBE_UID),
-                seccomp_profile: Some(SeccompProfile {
-                    type_: "RuntimeDefault".to_string(),
-                    localhost_profile: None,
-                }),
-                ..Default::default()
-            }),
+            security_context: Some(pod_security()),
             ..Default::default()
         }),
         status: None,

@@ -18,6 +18,8 @@ ARGOCD_VERSION=v3.1.0            # github.com/argoproj/argo-cd/v3: manifests/crd
 AGNHOST_IMAGE=registry.k8s.io/e2e-test-images/agnhost:${AGNHOST_IMAGE_VERSION}
 # agnhost alone, no shell: proves `probe --image` works with such images.
 AGNHOST_NOSHELL_IMAGE=localhost/ns-policy-test/agnhost-noshell:${AGNHOST_IMAGE_VERSION}
+# The plugin itself, for `probe --install-schedule` (cluster.sh plugin-image).
+PLUGIN_IMAGE=localhost/kubectl-ns-policy:dev
 # Bump when the build recipe changes, so cached binaries/images are rebuilt.
 BUILD_RECIPE=3
 

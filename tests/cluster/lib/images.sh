@@ -73,3 +73,34 @@ import_images() {
       || { log "image import of $t failed"; return 1; }
   done
 }
+
+# plugin-image [binary]: an image of the plugin for `probe --install-schedule`
+# ($PLUGIN_IMAGE): the glibc binary (no musl target on this machine) with
+# the shared libraries it links, at /usr/local/bin, debug info stripped.
+plugin_image() {
+  local bin=${1:-} root lib
+  if [[ -z $bin ]]; then
+    local c
+    for c in "$REPO_ROOT"/target/{release,debug}/kubectl-ns_policy; do
+      [[ -x $c && ( -z $bin || $c -nt $bin ) ]] && bin=$c
+    done
+  fi
+  [[ -x $bin ]] || die "plugin-image: no plugin binary (build it with cargo build, or pass its path)"
+  mkdir -p "$IMAGES"
+  root=$(mktemp -d "$IMAGES/.root.XXXXXX")
+  mkdir -p "$root/usr/local/bin" "$root/etc" "$root/tmp"
+  chmod 1777 "$root/tmp"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > "$root/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:65532:\n' > "$root/etc/group"
+  objcopy --strip-debug "$bin" "$root/usr/local/bin/kubectl-ns_policy"
+  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  log "building image $PLUGIN_IMAGE from $bin"
+  make_image "$IMAGES/plugin.tar" "$PLUGIN_IMAGE" "$root" '["/usr/local/bin/kubectl-ns_policy"]' 'null'
+  rm -rf "$root"
+  ctr -n k8s.io -a "$CONTAINERD_SOCK" images import --platform linux/amd64 "$IMAGES/plugin.tar" >/dev/null \
+    || die "image import of $PLUGIN_IMAGE failed (is the cluster up?)"
+  echo "$PLUGIN_IMAGE"
+}

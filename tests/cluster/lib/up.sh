@@ -40,6 +40,15 @@ setup_network() {
   ip link set "$BRIDGE" up
 }
 
+# The `kubernetes` Service as kube-proxy would route it (this cluster runs no
+# kube-proxy): pods reach the API server at its ClusterIP, which in-cluster
+# clients (the plugin's scheduled probe) read from KUBERNETES_SERVICE_HOST.
+ensure_service_route() {
+  local rule=(-d "${FIRST_SERVICE_IP}/32" -p tcp --dport 443 -m comment --comment nsp-cluster-kubernetes-service
+    -j DNAT --to-destination "${NODE_IP}:${API_PORT}")
+  iptables -t nat -C PREROUTING "${rule[@]}" 2>/dev/null || iptables -t nat -A PREROUTING "${rule[@]}"
+}
+
 # start <component> <binary> args...: background, own session, pid file + log
 start() {
   local name=$1 bin=$2; shift 2
@@ -82,6 +91,7 @@ cmd_up() {
     # Images added or rebuilt since it came up (cheap when nothing changed).
     build_images
     import_images || fail containerd "image import failed"
+    ensure_service_route
     install_crds
     echo "KUBECONFIG=$ADMIN_KUBECONFIG"
     return 0
@@ -100,6 +110,7 @@ cmd_up() {
   gen_pki
   write_configs
   setup_network
+  ensure_service_route
 
   local kube=$BIN/kube
   start etcd "$kube" etcd --name=nsp --data-dir="$STATE/etcd" \
