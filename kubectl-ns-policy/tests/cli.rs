@@ -908,3 +908,52 @@ fn install_schedule_dry_run_prints_the_objects_and_bad_input_is_exit_2() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn many_named_namespaces_fold_by_class_in_the_table_and_stream_whole_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("ns.yaml");
+    let names: Vec<String> = (1..=30).map(|i| format!("pr-{i}")).collect();
+    let mut args: Vec<&str> = vec!["create"];
+    args.extend(names.iter().map(String::as_str));
+    args.extend([
+        "--label",
+        "team=web,cost-center=cc-1",
+        "--dry-run=client",
+        "-o",
+        "yaml",
+    ]);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&yaml, out).unwrap();
+    let file = yaml.to_str().unwrap();
+    let mut probe: Vec<&str> = vec!["probe", "-f", file];
+    probe.extend(names.iter().map(String::as_str));
+
+    // The table: one class, two representatives, the coverage said.
+    let (code, table, err) = run(&probe);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("30 namespace(s) in 1 class(es)"), "{table}");
+    let header = table.lines().next().unwrap();
+    assert_eq!(header.split_whitespace().count(), 5, "{header}");
+
+    // JSON: every cell, explained, as one document.
+    let mut json_args = probe.clone();
+    json_args.extend(["-o", "json"]);
+    let (code, out, err) = run(&json_args);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 900);
+    assert_eq!(report["summary"]["cells"], 900);
+    assert_eq!(report["summary"]["expectedAllow"], 30);
+    assert!(results
+        .iter()
+        .all(|r| !r["explanation"].as_str().unwrap().is_empty()));
+    assert!(report.get("coverage").is_none());
+
+    // --expect-isolated still decides on the whole: exit 0 (all isolated).
+    let mut iso = probe.clone();
+    iso.extend(["-o", "json", "--expect-isolated"]);
+    assert_eq!(run(&iso).0, 0);
+}

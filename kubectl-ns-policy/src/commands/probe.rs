@@ -56,6 +56,25 @@ pub(super) async fn run(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<Exi
             ips.servers.insert(ns.clone(), *ip);
             ips.clients.insert(ns.clone(), *ip);
         }
+        // Many namespaces: the table and the page fold by class (a matrix
+        // of a thousand columns helps nobody), JSON is written cell by cell.
+        if plan.namespaces().len() > FOLD_AT
+            && matches!(args.output, ProbeFormat::Table | ProbeFormat::Html)
+            && args.pod_ips.is_empty()
+        {
+            let baseline = super::load_baseline(g)?;
+            let names = plan.namespaces().to_vec();
+            return by_classes(args, p, &baseline, &set, names, None, None).await;
+        }
+        if args.output == ProbeFormat::Json {
+            let stream = ProbeReport::offline_stream(&plan, &evaluator, &ips);
+            output::stream_json(&stream)?;
+            let outcome = stream.head().outcome(args.expect_isolated);
+            if let Some(line) = output::probe::verdict(stream.head(), outcome) {
+                p.status(line);
+            }
+            return Ok(exit_status(outcome));
+        }
         let report = ProbeReport::offline(&plan, &evaluator, &ips);
         return finish(args, &report, p);
     }
@@ -104,11 +123,31 @@ async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
             }
         );
     }
+    by_classes(args, p, &baseline, &set, names, cluster, shutdown).await
+}
+
+/// Named offline probes of more namespaces than this are folded by class
+/// in the table and the HTML page.
+const FOLD_AT: usize = 24;
+
+/// Probes `names` by equivalence classes: every cell predicted, the
+/// classes checked against that prediction, one pair per pair of classes
+/// observed (live, with `cluster`) or predicted (offline).
+async fn by_classes(
+    args: &ProbeArgs,
+    p: &Printer,
+    baseline: &Baseline,
+    set: &ns_policy_core::inventory::Inventory,
+    names: Vec<String>,
+    cluster: Option<super::Cluster>,
+    shutdown: Option<Shutdown>,
+) -> Result<ExitStatus> {
+    let offline = cluster.is_none();
     // Every cell predicted; the classes checked against that prediction.
-    let all = build_plan_for(&baseline, args, names.clone(), offline)?;
-    let evaluator = offline_evaluator(&all, &set)?.with_pod_cidrs(args.pod_cidrs.clone());
+    let all = build_plan_for(baseline, args, names.clone(), offline)?;
+    let evaluator = offline_evaluator(&all, set)?.with_pod_cidrs(args.pod_cidrs.clone());
     let prediction = all.predict(&evaluator, &ProbeIps::default());
-    let mut classes = ns_policy_core::probe::classify(&names, &set);
+    let mut classes = ns_policy_core::probe::classify(&names, set);
     let split = classes.check(&prediction);
     let coverage = classes.coverage(names.len(), all.ports().len(), split);
     let reps: Vec<String> = classes
@@ -122,7 +161,7 @@ async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
         coverage.classes,
         reps.len()
     ));
-    let plan = build_plan_for(&baseline, args, reps, offline)?;
+    let plan = build_plan_for(baseline, args, reps, offline)?;
     let with_classes = |mut report: ProbeReport| {
         report.classes = classes.report(&names);
         report.coverage = Some(coverage.clone());
@@ -360,7 +399,12 @@ pub(super) fn finish(args: &ProbeArgs, report: &ProbeReport, p: &Printer) -> Res
             p.status(line);
         }
     }
-    Ok(match outcome {
+    Ok(exit_status(outcome))
+}
+
+/// The exit code of a probe outcome.
+fn exit_status(outcome: ProbeOutcome) -> ExitStatus {
+    match outcome {
         ProbeOutcome::Ok => ExitStatus::Ok,
         ProbeOutcome::Mismatch | ProbeOutcome::NotIsolated => ExitStatus::Policy,
         ProbeOutcome::Errors => ExitStatus::Error,
@@ -368,7 +412,7 @@ pub(super) fn finish(args: &ProbeArgs, report: &ProbeReport, p: &Printer) -> Res
             ExitStatus::NotEnforced
         }
         ProbeOutcome::Unknown => ExitStatus::Policy,
-    })
+    }
 }
 
 async fn run_cleanup(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitStatus> {

@@ -69,6 +69,19 @@ pub(crate) fn plain_table(headers: &[String], rows: &[Vec<String>]) -> String {
 }
 
 /// Pretty JSON plus a newline.
+/// [`json`] written to stdout as it is made, for reports too large to hold
+/// as text (a closed pipe comes back as an `io::Error` `main` recognises).
+pub(crate) fn stream_json<T: serde::Serialize>(v: &T) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, v).map_err(|e| match e.io_error_kind() {
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    })?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     let mut s =
         serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

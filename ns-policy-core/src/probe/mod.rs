@@ -33,8 +33,8 @@ pub use plan::{Explanations, ProbeIps, ProbeOptions, ProbePlan};
 pub(crate) use pods::{client_pod, fit_resources, server_pod, CLIENT_CONTAINER};
 pub(crate) use report::PARALLEL_THRESHOLD;
 pub use report::{
-    cluster_enforcement, enforcement, Connectivity, Mode, Observation, Observed, Outcome,
-    Predicted, Prediction, ProbeOutcome, ProbeReport, ProbeResult, ProbeSummary,
+    cluster_enforcement, enforcement, Connectivity, Mode, Observation, Observed, OfflineStream,
+    Outcome, Predicted, Prediction, ProbeOutcome, ProbeReport, ProbeResult, ProbeSummary,
 };
 
 use std::hash::{BuildHasher, Hasher};

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use super::pods::port_name;
 use super::{
-    Matrix, Predicted, Prediction, Role, PARALLEL_THRESHOLD, POD_NAME_PREFIX, ROLE_LABEL, RUN_LABEL,
+    Cell, Matrix, Predicted, Prediction, Role, PARALLEL_THRESHOLD, POD_NAME_PREFIX, ROLE_LABEL,
+    RUN_LABEL,
 };
 use crate::error::{ProbeInputError, Result};
 use crate::names::validate_namespace_name;
@@ -201,7 +202,7 @@ impl ProbePlan {
         n * n * self.ports().len()
     }
 
-    fn endpoints(&self, ips: &ProbeIps) -> (Vec<Endpoint>, Vec<Endpoint>) {
+    pub(crate) fn endpoints(&self, ips: &ProbeIps) -> (Vec<Endpoint>, Vec<Endpoint>) {
         let clients = self
             .namespaces()
             .iter()
@@ -276,6 +277,24 @@ impl ProbePlan {
         )
     }
 
+    /// The explanation of one cell between the `endpoints` of
+    /// [`Self::endpoints`].
+    pub(crate) fn explain_cell(
+        &self,
+        evaluator: &Evaluator,
+        (clients, servers): (&[Endpoint], &[Endpoint]),
+        cell: Cell,
+    ) -> String {
+        evaluator
+            .evaluate(
+                &clients[cell.from],
+                &servers[cell.to],
+                self.ports()[cell.port],
+                self.protocol(),
+            )
+            .explain()
+    }
+
     /// Why each cell and `--target` row is predicted as it is
     /// ([`crate::netpol::Verdict::explain`]), for the report.
     pub fn explain(&self, evaluator: &Evaluator, ips: &ProbeIps) -> Explanations {
@@ -284,23 +303,20 @@ impl ProbePlan {
             self.namespaces().len(),
             self.ports().len(),
             self.threads(),
-            |cell| {
-                evaluator
-                    .evaluate(
-                        &clients[cell.from],
-                        &servers[cell.to],
-                        self.ports()[cell.port],
-                        self.protocol(),
-                    )
-                    .explain()
-            },
+            |cell| self.explain_cell(evaluator, (&clients, &servers), cell),
         );
-        let external = self
-            .external_pairs(ips)
+        Explanations {
+            matrix,
+            external: self.explain_external(evaluator, ips),
+        }
+    }
+
+    /// The explanation of every `--target` row.
+    pub(crate) fn explain_external(&self, evaluator: &Evaluator, ips: &ProbeIps) -> Vec<String> {
+        self.external_pairs(ips)
             .iter()
             .map(|(c, (t, port))| evaluator.evaluate(c, t, *port, self.protocol()).explain())
-            .collect();
-        Explanations { matrix, external }
+            .collect()
     }
 }
 

@@ -483,7 +483,169 @@ fn result(
     }
 }
 
+/// Adds one result to `summary` (`in_matrix`: a matrix cell, which may be
+/// cross-namespace traffic; else a `--target` row).
+fn tally(summary: &mut ProbeSummary, result: &ProbeResult, in_matrix: bool) {
+    summary.cells += 1;
+    match result.expected {
+        Connectivity::Allow => summary.expected_allow += 1,
+        Connectivity::Deny => summary.expected_deny += 1,
+        Connectivity::Unknown => summary.expected_unknown += 1,
+    }
+    match result.observed {
+        Some(Outcome::Allow) => summary.observed_allow += 1,
+        Some(Outcome::Deny) => summary.observed_deny += 1,
+        Some(Outcome::Error) => summary.errors += 1,
+        None => {}
+    }
+    if result.observed.is_some_and(|o| o != Outcome::Error) && result.matches == Some(false) {
+        summary.mismatches += 1;
+    }
+    if in_matrix {
+        summary.cross_namespace_allowed += usize::from(result.cross_namespace_allowed());
+        summary.cross_namespace_unknown += usize::from(result.cross_namespace_unknown());
+    }
+}
+
+/// An offline report that is written cell by cell: the same JSON as
+/// [`ProbeReport::offline`] serialized, without ever holding more than one
+/// cell's result and explanation (1,000 namespaces are a million cells).
+pub struct OfflineStream<'a> {
+    /// Everything but the matrix (its `results` are empty).
+    head: ProbeReport,
+    plan: &'a ProbePlan,
+    evaluator: &'a Evaluator,
+    prediction: Prediction,
+    endpoints: (Vec<crate::netpol::Endpoint>, Vec<crate::netpol::Endpoint>),
+}
+
+impl OfflineStream<'_> {
+    /// The report without its matrix: counts, `--target` rows, cluster
+    /// policies, and [`ProbeReport::outcome`] of the whole.
+    pub fn head(&self) -> &ProbeReport {
+        &self.head
+    }
+
+    /// The result of one cell, explanation included.
+    fn result(&self, cell: super::Cell, explain: bool) -> ProbeResult {
+        let explanation = if explain {
+            self.plan
+                .explain_cell(self.evaluator, (&self.endpoints.0, &self.endpoints.1), cell)
+        } else {
+            String::new()
+        };
+        result(
+            &self.plan.namespaces()[cell.from],
+            self.plan.namespaces()[cell.to].clone(),
+            self.plan.ports()[cell.port],
+            self.plan.protocol(),
+            (self.prediction.get(cell), &explanation),
+            None,
+        )
+    }
+}
+
+/// The `results` of an [`OfflineStream`], made as they are written.
+struct LazyResults<'s, 'a>(&'s OfflineStream<'a>);
+
+impl Serialize for LazyResults<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.0
+                .prediction
+                .cells()
+                .map(|cell| self.0.result(cell, true)),
+        )
+    }
+}
+
+impl Serialize for OfflineStream<'_> {
+    /// Field for field what `#[derive(Serialize)]` of [`ProbeReport`]
+    /// writes (a test compares the two byte for byte).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let h = &self.head;
+        let mut m = s.serialize_struct("ProbeReport", 16)?;
+        m.serialize_field("apiVersion", &h.api_version)?;
+        m.serialize_field("kind", &h.kind)?;
+        m.serialize_field("mode", &h.mode)?;
+        if h.run_id.is_some() {
+            m.serialize_field("runId", &h.run_id)?;
+        }
+        m.serialize_field("namespaces", &h.namespaces)?;
+        m.serialize_field("ports", &h.ports)?;
+        m.serialize_field("protocol", &h.protocol)?;
+        m.serialize_field("results", &LazyResults(self))?;
+        if !h.targets.is_empty() {
+            m.serialize_field("targets", &h.targets)?;
+        }
+        if !h.external.is_empty() {
+            m.serialize_field("external", &h.external)?;
+        }
+        m.serialize_field("summary", &h.summary)?;
+        m.serialize_field("enforced", &h.enforced)?;
+        if !h.cluster_policies.is_empty() {
+            m.serialize_field("clusterPolicies", &h.cluster_policies)?;
+        }
+        if h.cluster_policies_enforced.is_some() {
+            m.serialize_field("clusterPoliciesEnforced", &h.cluster_policies_enforced)?;
+        }
+        if !h.classes.is_empty() {
+            m.serialize_field("classes", &h.classes)?;
+        }
+        if h.coverage.is_some() {
+            m.serialize_field("coverage", &h.coverage)?;
+        }
+        m.end()
+    }
+}
+
 impl ProbeReport {
+    /// [`Self::offline`], to be serialized cell by cell: the prediction is
+    /// made now (a few bytes per cell), each cell's result and explanation
+    /// only as it is written.
+    pub fn offline_stream<'a>(
+        plan: &'a ProbePlan,
+        evaluator: &'a Evaluator,
+        ips: &ProbeIps,
+    ) -> OfflineStream<'a> {
+        let prediction = plan.predict(evaluator, ips);
+        let ports = plan.ports().len();
+        // Everything but the matrix; the `--target` rows are few: made whole.
+        let head = Self::build(
+            plan,
+            (
+                &Matrix::from_fn(0, ports, |_| Predicted {
+                    decision: Decision::Deny,
+                    without_cluster_policies: None,
+                }),
+                &plan.predict_external(evaluator, ips),
+            ),
+            &Explanations {
+                matrix: Matrix::from_fn(0, ports, |_| String::new()),
+                external: plan.explain_external(evaluator, ips),
+            },
+            &evaluator.cluster_policy_names(),
+            None,
+        );
+        let mut stream = OfflineStream {
+            head,
+            plan,
+            evaluator,
+            prediction,
+            endpoints: plan.endpoints(ips),
+        };
+        let mut summary = ProbeSummary::default();
+        for cell in stream.prediction.cells() {
+            tally(&mut summary, &stream.result(cell, false), true);
+        }
+        for r in &stream.head.external {
+            tally(&mut summary, r, false);
+        }
+        stream.head.summary = summary;
+        stream
+    }
+
     fn build(
         plan: &ProbePlan,
         (prediction, external_prediction): (&Prediction, &[Predicted]),
@@ -522,34 +684,12 @@ impl ProbeReport {
             })
             .collect();
         let mut summary = ProbeSummary::default();
-        for result in results.values().iter().chain(&external) {
-            summary.cells += 1;
-            match result.expected {
-                Connectivity::Allow => summary.expected_allow += 1,
-                Connectivity::Deny => summary.expected_deny += 1,
-                Connectivity::Unknown => summary.expected_unknown += 1,
-            }
-            match result.observed {
-                Some(Outcome::Allow) => summary.observed_allow += 1,
-                Some(Outcome::Deny) => summary.observed_deny += 1,
-                Some(Outcome::Error) => summary.errors += 1,
-                None => {}
-            }
-            if result.observed.is_some_and(|o| o != Outcome::Error) && result.matches == Some(false)
-            {
-                summary.mismatches += 1;
-            }
+        for r in results.values() {
+            tally(&mut summary, r, true);
         }
-        summary.cross_namespace_allowed = results
-            .values()
-            .iter()
-            .filter(|r| r.cross_namespace_allowed())
-            .count();
-        summary.cross_namespace_unknown = results
-            .values()
-            .iter()
-            .filter(|r| r.cross_namespace_unknown())
-            .count();
+        for r in &external {
+            tally(&mut summary, r, false);
+        }
         let cluster_policies_enforced = observed.and_then(|_| {
             cluster_enforcement(
                 results

@@ -208,3 +208,30 @@ fn sctp_connect_results_are_classified() {
     let o = Observation::from_connect(false, "TIMEOUT\n");
     assert_eq!(o.outcome, Outcome::Deny);
 }
+
+#[test]
+fn the_streamed_offline_report_is_byte_for_byte_the_offline_report() {
+    let same = |p: &ProbePlan, ev: &Evaluator| {
+        let whole = ProbeReport::offline(p, ev, &ProbeIps::default());
+        let stream = ProbeReport::offline_stream(p, ev, &ProbeIps::default());
+        assert_eq!(stream.head().summary, whole.summary);
+        assert_eq!(
+            serde_json::to_string_pretty(&stream).unwrap(),
+            serde_json::to_string_pretty(&whole).unwrap()
+        );
+        whole
+    };
+    // Cluster policies: `withoutClusterPolicies`, `clusterPolicies`.
+    let (p, ev) = admin_accept();
+    let whole = same(&p, &ev);
+    assert!(!whole.cluster_policies.is_empty());
+    // `--target` rows, two ports, three namespaces.
+    let mut o = opts(&["a", "b", "c"], &[80, 443]);
+    o.targets = vec!["10.9.0.1:6443".parse().unwrap()];
+    let p = ProbePlan::new(o).unwrap();
+    let mut policies = isolated_policies("a");
+    policies.extend(isolated_policies("c"));
+    let whole = same(&p, &Evaluator::new(vec![], policies));
+    assert_eq!(whole.external.len(), 3);
+    assert_eq!(whole.summary.cells, 3 * 3 * 2 + 3);
+}
