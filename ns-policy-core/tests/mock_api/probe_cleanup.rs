@@ -321,3 +321,61 @@ async fn cleanup_retries_a_reset_connection_and_server_errors_before_giving_up()
     assert_eq!(deleted.len(), 1);
     assert_eq!(deleted[0].name, server);
 }
+
+#[tokio::test(start_paused = true)]
+async fn cleanup_does_not_delete_again_pods_that_are_already_terminating() {
+    let plan = ProbePlan::new(ProbeOptions {
+        namespaces: vec!["team-a".into()],
+        ports: vec![8080],
+        protocol: Protocol::Tcp,
+        image: "registry.k8s.io/e2e-test-images/agnhost:2.53".into(),
+        pod_labels: BTreeMap::new(),
+        client_labels: BTreeMap::new(),
+        server_labels: BTreeMap::new(),
+        targets: Vec::new(),
+        run_id: "run3abc".into(),
+        timeout: Duration::from_secs(60),
+    })
+    .expect("plan");
+    let pods = "/api/v1/namespaces/team-a/pods";
+    let names = [plan.pod_name(Role::Server), plan.pod_name(Role::Client)];
+    let listed = |terminating: bool| {
+        names
+            .iter()
+            .map(|name| {
+                let mut meta = json!({"name": name, "namespace": "team-a"});
+                if terminating {
+                    meta["deletionTimestamp"] = json!("2025-01-01T00:00:00Z");
+                }
+                stored(json!({ "metadata": meta }), "30", "kubectl-ns-policy")
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut steps = vec![step(
+        Method::GET,
+        pods,
+        list_of("PodList", listed(false), ""),
+    )];
+    for name in &names {
+        steps.push(step(
+            Method::DELETE,
+            format!("{pods}/{name}"),
+            ok(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {}})),
+        ));
+    }
+    // The next round sees them terminating: no second DELETE, and done.
+    steps.push(step(
+        Method::GET,
+        pods,
+        list_of("PodList", listed(true), ""),
+    ));
+    let plan_ref = &plan;
+    let (deleted, seen) =
+        with_api(steps, |c| async move { probe::cleanup(&c, plan_ref).await }).await;
+    assert_eq!(deleted.expect("cleanup").len(), 2);
+    assert_eq!(
+        seen.iter().filter(|s| s.method == Method::DELETE).count(),
+        2,
+        "each pod deleted once"
+    );
+}

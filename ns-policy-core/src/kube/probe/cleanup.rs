@@ -89,7 +89,13 @@ pub async fn cleanup(client: &Client, plan: &ProbePlan) -> Result<Vec<PodRef>, P
         let rounds = futures::future::join_all(plan.namespaces().iter().map(|ns| {
             let selector = &selector;
             async move {
-                let pods = list_probe_pods(client, Some(ns), selector).await?;
+                let mut pods = list_probe_pods(client, Some(ns), selector).await?;
+                if round > 0 {
+                    // Deleted in an earlier round and still terminating:
+                    // nothing more to do for them. Only a pod whose create
+                    // was in flight is new here.
+                    pods.retain(|p| p.metadata.deletion_timestamp.is_none());
+                }
                 delete_all(client, pods).await
             }
         }))
