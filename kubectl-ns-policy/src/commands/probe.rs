@@ -99,7 +99,15 @@ async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
     } else {
         let cluster = super::connect(g, p).await?;
         p.step("reading namespaces and network policies");
-        let set = live::load_inventory(&cluster.client, args.selector.as_deref()).await?;
+        let set = stored_if_failed(
+            args,
+            p,
+            &cluster.client,
+            live::load_inventory(&cluster.client, args.selector.as_deref())
+                .await
+                .map_err(anyhow::Error::from),
+        )
+        .await?;
         (set, Some(cluster))
     };
     let mut names: Vec<String> = set
@@ -115,13 +123,17 @@ async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
     names.sort();
     names.dedup();
     if names.is_empty() {
-        anyhow::bail!(
+        let e = anyhow::anyhow!(
             "no namespace to probe: {}",
             match &args.selector {
                 Some(s) => format!("none matches -l {s:?}"),
                 None => "every namespace is a system or excluded one".into(),
             }
         );
+        return match &cluster {
+            Some(c) => stored_if_failed(args, p, &c.client, Err(e)).await,
+            None => Err(e),
+        };
     }
     by_classes(args, p, &baseline, &set, names, cluster, shutdown).await
 }
@@ -259,8 +271,33 @@ async fn run_live(
     let shutdown = Shutdown::listen();
     let cluster = super::connect(g, p).await?;
     // Namespaces must exist; read them and their policies before creating anything.
-    let evaluator = live::load_evaluator(&cluster.client, plan.namespaces()).await?;
+    let evaluator = stored_if_failed(
+        args,
+        p,
+        &cluster.client,
+        live::load_evaluator(&cluster.client, plan.namespaces())
+            .await
+            .map_err(anyhow::Error::from),
+    )
+    .await?;
     run_live_with(args, plan, p, shutdown, &cluster.client, &evaluator, None).await
+}
+
+/// With `--store-report`, a run that fails before it probes (a namespace
+/// gone, policies unreadable) stores that failure too: `--last` must not
+/// go on showing an older run's report.
+async fn stored_if_failed<T>(
+    args: &ProbeArgs,
+    p: &Printer,
+    client: &kube::Client,
+    r: Result<T>,
+) -> Result<T> {
+    if let (Err(e), true) = (&r, args.store_report) {
+        if let Err(store) = super::probe_schedule::store(client, args, p, Err(e)).await {
+            p.warn(format!("{store:#}"));
+        }
+    }
+    r
 }
 
 /// [`run_live`] with the policies already read into `evaluator`, the

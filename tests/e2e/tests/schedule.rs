@@ -359,3 +359,53 @@ fn uninstalling_keeps_a_namespace_the_install_did_not_create() {
     let cj = c.kubectl_ok(&["get", "cronjobs", "-n", &sched, "-o", "name"]);
     assert_eq!(cj.trim(), "");
 }
+
+#[test]
+fn a_scheduled_run_that_cannot_start_stores_why_instead_of_leaving_an_old_report() {
+    let Some(c) = cluster() else { return };
+    plugin_image();
+    let a = unique_name("e2e-sched-gone");
+    let sched = unique_name("e2e-sched-err");
+    let _g = c.guard(&[&a]);
+    let _s = ScheduleGuard {
+        cluster: c.clone(),
+        namespace: sched.clone(),
+    };
+    create(&c, &[&a]);
+    let out = c.plugin(&[
+        "probe",
+        &a,
+        "--install-schedule",
+        "0 0 1 1 *",
+        "--schedule-image",
+        IMAGE,
+        "--schedule-namespace",
+        &sched,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    run_now(&c, &sched, "run-ok");
+    let out = c.plugin(&["probe", "--last", "--schedule-namespace", &sched]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The namespace goes away (a preview's TTL): the next run fails, and
+    // --last says so rather than showing the earlier pass.
+    c.kubectl_ok(&["delete", "namespace", &a, "--wait=true", "--timeout=90s"]);
+    run_now(&c, &sched, "run-gone");
+    let out = c.plugin(&["probe", "--last", "--schedule-namespace", &sched]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("produced no report") && err.contains("not found"),
+        "{err}"
+    );
+    let events = c.kubectl_ok(&[
+        "get",
+        "events",
+        "-n",
+        &sched,
+        "--field-selector",
+        "reason=ProbeFailed",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(events.lines().count(), 1, "{events}");
+}
