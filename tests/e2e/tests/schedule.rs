@@ -97,6 +97,24 @@ fn leftovers(c: &Cluster, ns: &str) -> String {
     out
 }
 
+/// Installs a yearly schedule probing `what` (the tests start its runs
+/// themselves) in `sched`; it must succeed.
+fn install_yearly(c: &Cluster, what: &[&str], sched: &str) -> std::process::Output {
+    let mut args = vec!["probe"];
+    args.extend_from_slice(what);
+    args.extend_from_slice(&[
+        "--install-schedule",
+        "0 0 1 1 *",
+        "--schedule-image",
+        IMAGE,
+        "--schedule-namespace",
+        sched,
+    ]);
+    let out = c.plugin(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    out
+}
+
 /// Runs one job from the CronJob now and waits for it to end.
 fn run_now(c: &Cluster, ns: &str, job: &str) {
     c.kubectl_ok(&[
@@ -178,18 +196,7 @@ spec:
     assert_eq!(leftovers(&c, &sched), "");
 
     // A yearly schedule: the test starts its runs itself.
-    let out = c.plugin(&[
-        "probe",
-        &a,
-        &b,
-        "--install-schedule",
-        "0 0 1 1 *",
-        "--schedule-image",
-        IMAGE,
-        "--schedule-namespace",
-        &sched,
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = install_yearly(&c, &[&a, &b], &sched);
     assert!(
         stdout(&out).contains(&format!("cronjob/{NAME} applied")),
         "{}",
@@ -372,17 +379,7 @@ fn a_scheduled_run_that_cannot_start_stores_why_instead_of_leaving_an_old_report
         namespace: sched.clone(),
     };
     create(&c, &[&a]);
-    let out = c.plugin(&[
-        "probe",
-        &a,
-        "--install-schedule",
-        "0 0 1 1 *",
-        "--schedule-image",
-        IMAGE,
-        "--schedule-namespace",
-        &sched,
-    ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    install_yearly(&c, &[&a], &sched);
     run_now(&c, &sched, "run-ok");
     let out = c.plugin(&["probe", "--last", "--schedule-namespace", &sched]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
