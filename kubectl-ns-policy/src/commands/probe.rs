@@ -41,7 +41,8 @@ pub(super) async fn run(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<Exi
     if args.all || args.selector.is_some() {
         return run_classes(g, args, p).await;
     }
-    let plan = build_plan(g, args)?;
+    let baseline = super::load_baseline(g)?;
+    let plan = build_plan_for(&baseline, args, args.names.clone(), !args.files.is_empty())?;
     if !args.files.is_empty() {
         let set = super::load_manifests(g, &args.files, p)?;
         let evaluator = offline_evaluator(&plan, &set)?.with_pod_cidrs(args.pod_cidrs.clone());
@@ -62,9 +63,7 @@ pub(super) async fn run(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<Exi
             && matches!(args.output, ProbeFormat::Table | ProbeFormat::Html)
             && args.pod_ips.is_empty()
         {
-            let baseline = super::load_baseline(g)?;
-            let names = plan.namespaces().to_vec();
-            return by_classes(args, p, &baseline, &set, names, None, None).await;
+            return by_classes(args, p, &baseline, &set, plan, evaluator, None, None).await;
         }
         if args.output == ProbeFormat::Json {
             let stream = ProbeReport::offline_stream(&plan, &evaluator, &ips);
@@ -135,29 +134,33 @@ async fn run_classes(g: &Global, args: &ProbeArgs, p: &Printer) -> Result<ExitSt
             None => Err(e),
         };
     }
-    by_classes(args, p, &baseline, &set, names, cluster, shutdown).await
+    // Every cell predicted; the classes checked against that prediction.
+    let all = build_plan_for(&baseline, args, names, offline)?;
+    let evaluator = offline_evaluator(&all, &set)?.with_pod_cidrs(args.pod_cidrs.clone());
+    by_classes(args, p, &baseline, &set, all, evaluator, cluster, shutdown).await
 }
 
 /// Named offline probes of more namespaces than this are folded by class
 /// in the table and the HTML page.
 const FOLD_AT: usize = 24;
 
-/// Probes `names` by equivalence classes: every cell predicted, the
-/// classes checked against that prediction, one pair per pair of classes
-/// observed (live, with `cluster`) or predicted (offline).
+/// Probes the namespaces of `all` (read into `set` and `evaluator`) by
+/// equivalence classes: every cell predicted, the classes checked against
+/// that prediction, one pair per pair of classes observed (live, with
+/// `cluster`) or predicted (offline).
+#[allow(clippy::too_many_arguments)]
 async fn by_classes(
     args: &ProbeArgs,
     p: &Printer,
     baseline: &Baseline,
     set: &ns_policy_core::inventory::Inventory,
-    names: Vec<String>,
+    all: ProbePlan,
+    evaluator: Evaluator,
     cluster: Option<super::Cluster>,
     shutdown: Option<Shutdown>,
 ) -> Result<ExitStatus> {
     let offline = cluster.is_none();
-    // Every cell predicted; the classes checked against that prediction.
-    let all = build_plan_for(baseline, args, names.clone(), offline)?;
-    let evaluator = offline_evaluator(&all, set)?.with_pod_cidrs(args.pod_cidrs.clone());
+    let names = all.namespaces().to_vec();
     let prediction = all.predict(&evaluator, &ProbeIps::default());
     let mut classes = ns_policy_core::probe::classify(&names, set);
     let split = classes.check(&prediction);
@@ -207,11 +210,6 @@ async fn by_classes(
 }
 
 /// Validates every flag (before anything touches the cluster).
-fn build_plan(g: &Global, args: &ProbeArgs) -> Result<ProbePlan> {
-    let baseline = super::load_baseline(g)?;
-    build_plan_for(&baseline, args, args.names.clone(), !args.files.is_empty())
-}
-
 /// [`build_plan`] for the namespaces `names`.
 pub(super) fn build_plan_for(
     baseline: &Baseline,
@@ -375,10 +373,7 @@ async fn run_live_with(
                 "probe timed out after {}s (raise --timeout)",
                 args.timeout.as_secs()
             );
-            if args.store_report {
-                super::probe_schedule::store(&client, args, p, Err(&e)).await?;
-            }
-            Err(e)
+            stored_if_failed(args, p, &client, Err(e)).await
         }
         Ended::Done(done) => match *done {
             Err(e) => {
@@ -387,10 +382,7 @@ async fn run_live_with(
                     plan.namespaces().join(", "),
                     plan.run_id()
                 ));
-                if args.store_report {
-                    super::probe_schedule::store(&client, args, p, Err(&e)).await?;
-                }
-                Err(e)
+                stored_if_failed(args, p, &client, Err(e)).await
             }
             Ok(report) => {
                 let report = match amend {

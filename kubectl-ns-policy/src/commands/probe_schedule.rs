@@ -4,13 +4,14 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use ns_policy_core::baseline::Baseline;
 use ns_policy_core::kube::schedule as live;
 use ns_policy_core::probe::schedule::{
     render, report_configmap, stored_run, warning_event, ScheduleSpec, StoredRun, REPORT_CONFIGMAP,
 };
 use ns_policy_core::probe::{ProbeOutcome, ProbeReport};
 
-use crate::cli::{DryRun, Global, ProbeArgs, ProbeProtocol};
+use crate::cli::{DryRun, Global, ProbeArgs};
 use crate::output;
 use crate::printer::Printer;
 use crate::ExitStatus;
@@ -24,7 +25,7 @@ const MAX_STORED: usize = 900 * 1024;
 /// The `probe` arguments a scheduled run repeats: what to probe and every
 /// flag that shapes the run, with the ports and image resolved from the
 /// baseline now.
-fn probe_args(args: &ProbeArgs, ports: &[u16], image: &str) -> Vec<String> {
+fn probe_args(args: &ProbeArgs, plan: &ns_policy_core::probe::ProbePlan) -> Vec<String> {
     let mut v = Vec::new();
     if args.all {
         v.push("--all".to_string());
@@ -35,7 +36,7 @@ fn probe_args(args: &ProbeArgs, ports: &[u16], image: &str) -> Vec<String> {
     }
     v.push(format!(
         "--port={}",
-        ports
+        plan.ports()
             .iter()
             .map(u16::to_string)
             .collect::<Vec<_>>()
@@ -43,13 +44,9 @@ fn probe_args(args: &ProbeArgs, ports: &[u16], image: &str) -> Vec<String> {
     ));
     v.push(format!(
         "--protocol={}",
-        match args.protocol {
-            ProbeProtocol::Tcp => "tcp",
-            ProbeProtocol::Udp => "udp",
-            ProbeProtocol::Sctp => "sctp",
-        }
+        plan.protocol().as_str().to_ascii_lowercase()
     ));
-    v.push(format!("--image={image}"));
+    v.push(format!("--image={}", plan.image()));
     for (flag, values) in [
         ("--pod-label", &args.pod_labels),
         ("--client-label", &args.client_labels),
@@ -57,7 +54,7 @@ fn probe_args(args: &ProbeArgs, ports: &[u16], image: &str) -> Vec<String> {
     ] {
         v.extend(values.iter().map(|l| format!("{flag}={l}")));
     }
-    v.extend(args.targets.iter().map(|t| format!("--target={t}")));
+    v.extend(plan.targets().iter().map(|t| format!("--target={t}")));
     if args.expect_isolated {
         v.push("--expect-isolated".to_string());
     }
@@ -81,26 +78,30 @@ pub(super) async fn install(g: &Global, args: &ProbeArgs, p: &Printer) -> Result
         ns_policy_core::selector::parse(s)
             .with_context(|| format!("-l {s:?}: not a label selector"))?;
     }
-    // Every probe flag is checked now, not at the first run.
-    let baseline = super::load_baseline(g)?;
+    // Every probe flag is checked now, not at the first run. A baseline
+    // file is read once: parsed here, its text copied for the runs.
+    let (baseline, baseline_text) = match &g.baseline {
+        Some(path) => {
+            let text = String::from_utf8(ns_policy_core::input::read_file(path, g.max_input_size)?)
+                .with_context(|| format!("{}: not UTF-8", path.display()))?;
+            (
+                Baseline::parse(&text, &path.display().to_string())?,
+                Some(text),
+            )
+        }
+        None => (Baseline::builtin(), None),
+    };
     let names = if args.names.is_empty() {
         vec!["schedule-check".to_string()]
     } else {
         args.names.clone()
     };
     let plan = super::probe::build_plan_for(&baseline, args, names, true)?;
-    let baseline_text = match &g.baseline {
-        Some(path) => Some(
-            String::from_utf8(ns_policy_core::input::read_file(path, g.max_input_size)?)
-                .with_context(|| format!("{}: not UTF-8", path.display()))?,
-        ),
-        None => None,
-    };
     let mut spec = ScheduleSpec {
         namespace: args.schedule_namespace.clone(),
         schedule: cron.to_string(),
         image: image.clone(),
-        probe_args: probe_args(args, plan.ports(), plan.image()),
+        probe_args: probe_args(args, &plan),
         baseline: baseline_text,
         run_timeout: args.timeout,
         namespace_exists: true,
@@ -108,7 +109,7 @@ pub(super) async fn install(g: &Global, args: &ProbeArgs, p: &Printer) -> Result
     if args.dry_run == DryRun::Client {
         spec.namespace_exists = false;
         let o = render(&spec)?;
-        p.data(&objects_yaml(&o))?;
+        p.data(&o.to_yaml_stream())?;
         return Ok(ExitStatus::Ok);
     }
     render(&spec)?;
@@ -144,31 +145,6 @@ pub(super) async fn install(g: &Global, args: &ProbeArgs, p: &Printer) -> Result
         }
     ));
     Ok(ExitStatus::Ok)
-}
-
-/// The objects of a schedule as one YAML stream.
-fn objects_yaml(o: &ns_policy_core::probe::schedule::ScheduleObjects) -> String {
-    let mut docs: Vec<serde_json::Value> = Vec::new();
-    let mut push = |v: serde_json::Result<serde_json::Value>| {
-        if let Ok(v) = v {
-            docs.push(v);
-        }
-    };
-    if let Some(ns) = &o.namespace {
-        push(serde_json::to_value(ns));
-    }
-    push(serde_json::to_value(&o.service_account));
-    push(serde_json::to_value(&o.cluster_role));
-    push(serde_json::to_value(&o.cluster_role_binding));
-    push(serde_json::to_value(&o.role));
-    push(serde_json::to_value(&o.role_binding));
-    if let Some(b) = &o.baseline {
-        push(serde_json::to_value(b));
-    }
-    push(serde_json::to_value(&o.cron_job));
-    docs.iter()
-        .map(|d| format!("---\n{}", ns_policy_core::yaml::to_string(d)))
-        .collect()
 }
 
 /// `--uninstall-schedule`.

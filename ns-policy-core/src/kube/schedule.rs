@@ -187,15 +187,28 @@ async fn delete_one<K: Resource<DynamicType = ()>>(
     name: &str,
     dp: &DeleteParams,
 ) -> Result<Option<String>> {
+    Ok(delete_named::<K>(client, namespace, name, dp)
+        .await?
+        .then(|| format!("{}/{name}", K::kind(&()).to_ascii_lowercase())))
+}
+
+/// Deletes one object; `false` when it was already gone (404).
+async fn delete_named<K: Resource<DynamicType = ()>>(
+    client: &Client,
+    namespace: Option<&str>,
+    name: &str,
+    dp: &DeleteParams,
+) -> Result<bool> {
     let api = dynamic_api::<K>(client, namespace);
-    let plural = ApiResource::erase::<K>(&()).plural;
     match api.delete(name, dp).await {
-        Ok(_) => Ok(Some(format!(
-            "{}/{name}",
-            K::kind(&()).to_ascii_lowercase()
-        ))),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
-        Err(e) => Err(Error::from_kube("delete", &plural, namespace, e)),
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
+        Err(e) => Err(Error::from_kube(
+            "delete",
+            &ApiResource::erase::<K>(&()).plural,
+            namespace,
+            e,
+        )),
     }
 }
 
@@ -217,15 +230,12 @@ async fn delete_matching<K: Resource<DynamicType = ()>>(
     for obj in list.items {
         let name = obj.metadata.name.clone().unwrap_or_default();
         let ns = obj.metadata.namespace.clone();
-        let api = dynamic_api::<K>(client, ns.as_deref());
-        match api.delete(&name, dp).await {
-            Ok(_) => out.push(format!(
+        if delete_named::<K>(client, ns.as_deref(), &name, dp).await? {
+            out.push(format!(
                 "{}/{}{name}",
                 K::kind(&()).to_ascii_lowercase(),
                 ns.map(|n| format!("{n}/")).unwrap_or_default()
-            )),
-            Err(kube::Error::Api(s)) if s.code == 404 => {}
-            Err(e) => return Err(Error::from_kube("delete", &plural, ns.as_deref(), e)),
+            ));
         }
     }
     Ok(out)
@@ -302,7 +312,7 @@ pub async fn uninstall(client: &Client, namespace: &str, wait: Duration) -> Resu
     let plain = DeleteParams::default();
     out.deleted
         .extend(delete_matching::<ConfigMap>(client, ns, &sel, &plain).await?);
-    // Events are counted, not listed.
+    // Events are deleted too, but not listed in what was deleted.
     delete_matching::<Event>(client, ns, &sel, &plain).await?;
     out.deleted
         .extend(delete_one::<RoleBinding>(client, ns, NAME, &plain).await?);
@@ -314,40 +324,12 @@ pub async fn uninstall(client: &Client, namespace: &str, wait: Duration) -> Resu
         .extend(delete_matching::<ClusterRoleBinding>(client, None, &sel, &plain).await?);
     out.deleted
         .extend(delete_matching::<ClusterRole>(client, None, &sel, &plain).await?);
-    let ns_api: Api<Namespace> = Api::all(client.clone());
-    let owned = ns_api
-        .get_opt(namespace)
-        .await
-        .map_err(|e| Error::from_kube("get", "namespaces", None, e))?
-        .filter(|n| {
-            n.metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(OWNED_NAMESPACE_LABEL))
-                .is_some_and(|v| v == "true")
-                && n.metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(SCHEDULE_LABEL))
-                    .is_some_and(|v| v == namespace)
-        });
-    if owned.is_some() {
-        out.deleted
-            .extend(delete_one::<Namespace>(client, None, namespace, &plain).await?);
-        loop {
-            let still = ns_api
-                .get_opt(namespace)
-                .await
-                .map_err(|e| Error::from_kube("get", "namespaces", None, e))?;
-            if still.is_none() {
-                break;
-            }
-            if Instant::now() >= deadline {
-                out.still_terminating.push(format!("namespace/{namespace}"));
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+    // The namespace only when the install created it (labelled so).
+    let owned = format!("{sel},{OWNED_NAMESPACE_LABEL}=true");
+    let deleted_ns = delete_matching::<Namespace>(client, None, &owned, &plain).await?;
+    if !deleted_ns.is_empty() && !gone::<Namespace>(client, None, &owned, deadline).await? {
+        out.still_terminating.push(format!("namespace/{namespace}"));
     }
+    out.deleted.extend(deleted_ns);
     Ok(out)
 }

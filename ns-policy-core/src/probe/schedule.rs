@@ -105,6 +105,25 @@ impl ScheduleObjects {
     pub fn namespace_name(&self) -> String {
         self.cron_job.metadata.namespace.clone().unwrap_or_default()
     }
+
+    /// The objects as one YAML stream (`---` before each), in apply order.
+    pub fn to_yaml_stream(&self) -> String {
+        use crate::yaml::to_string;
+        let mut docs = Vec::new();
+        if let Some(ns) = &self.namespace {
+            docs.push(to_string(ns));
+        }
+        docs.push(to_string(&self.service_account));
+        docs.push(to_string(&self.cluster_role));
+        docs.push(to_string(&self.cluster_role_binding));
+        docs.push(to_string(&self.role));
+        docs.push(to_string(&self.role_binding));
+        if let Some(b) = &self.baseline {
+            docs.push(to_string(b));
+        }
+        docs.push(to_string(&self.cron_job));
+        docs.iter().map(|d| format!("---\n{d}")).collect()
+    }
 }
 
 /// Name of the schedule's ClusterRole and ClusterRoleBinding (one schedule

@@ -2,10 +2,9 @@
 
 use super::*;
 
-#[tokio::test(start_paused = true)]
-async fn probe_cleanup_deletes_the_run_pods_even_after_the_run_is_cancelled() {
-    let namespaces = ["team-a", "team-b"];
-    let plan = ProbePlan::new(ProbeOptions {
+/// A probe of `namespaces` on 8080/TCP with run id `run_id`.
+fn tcp_plan(namespaces: &[&str], run_id: &str) -> ProbePlan {
+    ProbePlan::new(ProbeOptions {
         namespaces: namespaces.iter().map(|n| n.to_string()).collect(),
         ports: vec![8080],
         protocol: Protocol::Tcp,
@@ -14,10 +13,16 @@ async fn probe_cleanup_deletes_the_run_pods_even_after_the_run_is_cancelled() {
         client_labels: BTreeMap::new(),
         server_labels: BTreeMap::new(),
         targets: Vec::new(),
-        run_id: "run1abc".into(),
+        run_id: run_id.into(),
         timeout: Duration::from_secs(60),
     })
-    .expect("plan");
+    .expect("plan")
+}
+
+#[tokio::test(start_paused = true)]
+async fn probe_cleanup_deletes_the_run_pods_even_after_the_run_is_cancelled() {
+    let namespaces = ["team-a", "team-b"];
+    let plan = tcp_plan(&namespaces, "run1abc");
     let pod_names = [plan.pod_name(Role::Server), plan.pod_name(Role::Client)];
     let mut steps = Vec::new();
     for ns in namespaces {
@@ -277,19 +282,7 @@ async fn a_sweep_leaves_pods_of_runs_in_progress_unless_forced() {
 
 #[tokio::test(start_paused = true)]
 async fn cleanup_retries_a_reset_connection_and_server_errors_before_giving_up() {
-    let plan = ProbePlan::new(ProbeOptions {
-        namespaces: vec!["team-a".into()],
-        ports: vec![8080],
-        protocol: Protocol::Tcp,
-        image: "registry.k8s.io/e2e-test-images/agnhost:2.53".into(),
-        pod_labels: BTreeMap::new(),
-        client_labels: BTreeMap::new(),
-        server_labels: BTreeMap::new(),
-        targets: Vec::new(),
-        run_id: "run2abc".into(),
-        timeout: Duration::from_secs(60),
-    })
-    .expect("plan");
+    let plan = tcp_plan(&["team-a"], "run2abc");
     let pods = "/api/v1/namespaces/team-a/pods";
     let server = plan.pod_name(Role::Server);
     let items = vec![stored(
@@ -324,19 +317,7 @@ async fn cleanup_retries_a_reset_connection_and_server_errors_before_giving_up()
 
 #[tokio::test(start_paused = true)]
 async fn cleanup_does_not_delete_again_pods_that_are_already_terminating() {
-    let plan = ProbePlan::new(ProbeOptions {
-        namespaces: vec!["team-a".into()],
-        ports: vec![8080],
-        protocol: Protocol::Tcp,
-        image: "registry.k8s.io/e2e-test-images/agnhost:2.53".into(),
-        pod_labels: BTreeMap::new(),
-        client_labels: BTreeMap::new(),
-        server_labels: BTreeMap::new(),
-        targets: Vec::new(),
-        run_id: "run3abc".into(),
-        timeout: Duration::from_secs(60),
-    })
-    .expect("plan");
+    let plan = tcp_plan(&["team-a"], "run3abc");
     let pods = "/api/v1/namespaces/team-a/pods";
     let names = [plan.pod_name(Role::Server), plan.pod_name(Role::Client)];
     let listed = |terminating: bool| {

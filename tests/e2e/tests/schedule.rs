@@ -38,15 +38,27 @@ struct ScheduleGuard {
     namespace: String,
 }
 
+impl ScheduleGuard {
+    fn new(c: &Cluster, sched: &str) -> Self {
+        ScheduleGuard {
+            cluster: c.clone(),
+            namespace: sched.to_string(),
+        }
+    }
+}
+
 impl Drop for ScheduleGuard {
     fn drop(&mut self) {
-        let _ = self.cluster.plugin(&[
-            "probe",
-            "--uninstall-schedule",
-            "--schedule-namespace",
-            &self.namespace,
-        ]);
+        let _ = on_schedule(&self.cluster, &self.namespace, &["--uninstall-schedule"]);
     }
+}
+
+/// `probe ARGS... --schedule-namespace SCHED`.
+fn on_schedule(c: &Cluster, sched: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["probe"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--schedule-namespace", sched]);
+    c.plugin(&all)
 }
 
 fn create(c: &Cluster, names: &[&str]) {
@@ -100,17 +112,9 @@ fn leftovers(c: &Cluster, ns: &str) -> String {
 /// Installs a yearly schedule probing `what` (the tests start its runs
 /// themselves) in `sched`; it must succeed.
 fn install_yearly(c: &Cluster, what: &[&str], sched: &str) -> std::process::Output {
-    let mut args = vec!["probe"];
-    args.extend_from_slice(what);
-    args.extend_from_slice(&[
-        "--install-schedule",
-        "0 0 1 1 *",
-        "--schedule-image",
-        IMAGE,
-        "--schedule-namespace",
-        sched,
-    ]);
-    let out = c.plugin(&args);
+    let mut args = what.to_vec();
+    args.extend_from_slice(&["--install-schedule", "0 0 1 1 *", "--schedule-image", IMAGE]);
+    let out = on_schedule(c, sched, &args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     out
 }
@@ -154,10 +158,7 @@ fn a_scheduled_probe_stores_its_report_warns_and_uninstalls_without_leftovers() 
     let b = unique_name("e2e-sched-b");
     let sched = unique_name("e2e-sched-sys");
     let _g = c.guard(&[&a, &b]);
-    let _s = ScheduleGuard {
-        cluster: c.clone(),
-        namespace: sched.clone(),
-    };
+    let _s = ScheduleGuard::new(&c, &sched);
     create(&c, &[&a, &b]);
     // An Admin-tier Accept from a to b: kube-router does not enforce it, so
     // each run ends "cluster policies not enforced" (exit 3).
@@ -180,17 +181,18 @@ spec:
     assert!(out.status.success(), "{}", stderr(&out));
 
     // Bad input: exit 2, nothing installed.
-    let out = c.plugin(&[
-        "probe",
-        &a,
-        &b,
-        "--install-schedule",
-        "61 * * * *",
-        "--schedule-image",
-        IMAGE,
-        "--schedule-namespace",
+    let out = on_schedule(
+        &c,
         &sched,
-    ]);
+        &[
+            &a,
+            &b,
+            "--install-schedule",
+            "61 * * * *",
+            "--schedule-image",
+            IMAGE,
+        ],
+    );
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("\"61 * * * *\""), "{}", stderr(&out));
     assert_eq!(leftovers(&c, &sched), "");
@@ -226,7 +228,7 @@ spec:
     assert!(!can("get", "configmaps", &a), "configmaps only in {sched}");
 
     // Before any run --last says there is nothing yet.
-    let out = c.plugin(&["probe", "--last", "--schedule-namespace", &sched]);
+    let out = on_schedule(&c, &sched, &["--last"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("no stored probe report"),
@@ -235,14 +237,7 @@ spec:
     );
 
     run_now(&c, &sched, "run-1");
-    let out = c.plugin(&[
-        "probe",
-        "--last",
-        "--schedule-namespace",
-        &sched,
-        "-o",
-        "json",
-    ]);
+    let out = on_schedule(&c, &sched, &["--last", "-o", "json"]);
     assert_eq!(
         code(&out),
         3,
@@ -288,12 +283,7 @@ spec:
 
     // Uninstall removes every object, the runs' pods and the namespace the
     // install created.
-    let out = c.plugin(&[
-        "probe",
-        "--uninstall-schedule",
-        "--schedule-namespace",
-        &sched,
-    ]);
+    let out = on_schedule(&c, &sched, &["--uninstall-schedule"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     for what in [
         format!("cronjob/{NAME}"),
@@ -304,12 +294,7 @@ spec:
     }
     assert_eq!(leftovers(&c, &sched), "");
     // Again: nothing to do, still exit 0.
-    let out = c.plugin(&[
-        "probe",
-        "--uninstall-schedule",
-        "--schedule-namespace",
-        &sched,
-    ]);
+    let out = on_schedule(&c, &sched, &["--uninstall-schedule"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("no probe schedule found"),
@@ -323,21 +308,19 @@ fn uninstalling_keeps_a_namespace_the_install_did_not_create() {
     let Some(c) = cluster() else { return };
     let sched = unique_name("e2e-sched-own");
     let _g = c.guard(&[&sched]);
-    let _s = ScheduleGuard {
-        cluster: c.clone(),
-        namespace: sched.clone(),
-    };
+    let _s = ScheduleGuard::new(&c, &sched);
     c.kubectl_ok(&["create", "namespace", &sched]);
-    let out = c.plugin(&[
-        "probe",
-        "--all",
-        "--install-schedule",
-        "@daily",
-        "--schedule-image",
-        IMAGE,
-        "--schedule-namespace",
+    let out = on_schedule(
+        &c,
         &sched,
-    ]);
+        &[
+            "--all",
+            "--install-schedule",
+            "@daily",
+            "--schedule-image",
+            IMAGE,
+        ],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!stdout(&out).contains("namespace/"), "{}", stdout(&out));
     let args = c.kubectl_ok(&[
@@ -353,12 +336,7 @@ fn uninstalling_keeps_a_namespace_the_install_did_not_create() {
         args.contains("--all") && args.contains("--store-report"),
         "{args}"
     );
-    let out = c.plugin(&[
-        "probe",
-        "--uninstall-schedule",
-        "--schedule-namespace",
-        &sched,
-    ]);
+    let out = on_schedule(&c, &sched, &["--uninstall-schedule"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!stdout(&out).contains("namespace/"), "{}", stdout(&out));
     let ns = c.kubectl_ok(&["get", "namespace", &sched, "-o", "name"]);
@@ -374,20 +352,17 @@ fn a_scheduled_run_that_cannot_start_stores_why_instead_of_leaving_an_old_report
     let a = unique_name("e2e-sched-gone");
     let sched = unique_name("e2e-sched-err");
     let _g = c.guard(&[&a]);
-    let _s = ScheduleGuard {
-        cluster: c.clone(),
-        namespace: sched.clone(),
-    };
+    let _s = ScheduleGuard::new(&c, &sched);
     create(&c, &[&a]);
     install_yearly(&c, &[&a], &sched);
     run_now(&c, &sched, "run-ok");
-    let out = c.plugin(&["probe", "--last", "--schedule-namespace", &sched]);
+    let out = on_schedule(&c, &sched, &["--last"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     // The namespace goes away (a preview's TTL): the next run fails, and
     // --last says so rather than showing the earlier pass.
     c.kubectl_ok(&["delete", "namespace", &a, "--wait=true", "--timeout=90s"]);
     run_now(&c, &sched, "run-gone");
-    let out = c.plugin(&["probe", "--last", "--schedule-namespace", &sched]);
+    let out = on_schedule(&c, &sched, &["--last"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let err = stderr(&out);
     assert!(

@@ -21,7 +21,7 @@ use crate::probe::{
 /// Targets one exec tries at once from inside a client pod (each an
 /// `agnhost connect` process; the client container's limits are sized for
 /// this many).
-pub(crate) const BATCH: usize = 8;
+const BATCH: usize = 8;
 
 /// What an exec in a client pod returned.
 struct ExecOutput {
@@ -85,14 +85,19 @@ async fn exec(
         let _ = proc.join().await;
         let stdout = String::from_utf8_lossy(&stdout).into_owned();
         let stderr = String::from_utf8_lossy(&stderr).into_owned();
-        let output = |succeeded| ExecOutput {
-            succeeded,
-            stdout: stdout.clone(),
-            stderr: stderr.clone(),
+        let succeeded = match &status {
+            Some(s) if s.status.as_deref() == Some("Success") => Some(true),
+            Some(s) if s.reason.as_deref() == Some("NonZeroExitCode") => Some(false),
+            _ => None,
         };
+        if let Some(succeeded) = succeeded {
+            return Ok(ExecOutput {
+                succeeded,
+                stdout,
+                stderr,
+            });
+        }
         match status {
-            Some(s) if s.status.as_deref() == Some("Success") => Ok(output(true)),
-            Some(s) if s.reason.as_deref() == Some("NonZeroExitCode") => Ok(output(false)),
             Some(s) => {
                 let message = s.message.as_deref().unwrap_or("").trim().to_string();
                 let text = format!(
@@ -137,7 +142,7 @@ fn connect_flags(plan: &ProbePlan, connect_timeout: Duration) -> [String; 2] {
 
 /// Runs `agnhost connect` in the client pod of `from` towards `target`:
 /// one exec per connection (the fallback for images without a shell).
-pub(crate) async fn connect(
+async fn connect(
     client: &Client,
     plan: &ProbePlan,
     from: &str,
